@@ -1,0 +1,347 @@
+#include "http/client.hpp"
+
+#include <curl/curl.h>
+
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "log/redactor.hpp"
+#include "util/base64.hpp"
+#include "util/strings.hpp"
+
+namespace sg::http {
+namespace {
+
+struct CurlGlobal {
+  CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+};
+
+void ensure_curl_global() {
+  static CurlGlobal g;
+}
+
+bool sensitive_header(const std::string& name) {
+  auto n = util::to_lower(name);
+  return n == "authorization" || n == "proxy-authorization" || n == "cookie" || n == "x-api-key";
+}
+
+std::string host_of(const std::string& url) {
+  auto scheme = url.find("://");
+  auto start = scheme == std::string::npos ? 0 : scheme + 3;
+  auto end = url.find_first_of("/?#", start);
+  return url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+struct Transfer {
+  const std::function<bool(std::string_view)>* on_line = nullptr;
+  const CancelToken* cancel = nullptr;
+  Response* response = nullptr;
+  std::string partial;
+  bool stopped_by_callback = false;
+  bool* body_started = nullptr;
+  long status = 0;
+  CURL* curl = nullptr;
+};
+
+size_t on_header(char* data, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  std::string_view line(data, size * n);
+  if (line.starts_with("HTTP/")) {
+    // A new status line (after a redirect or 100-continue) starts over.
+    t->response->headers.clear();
+    return size * n;
+  }
+  auto colon = line.find(':');
+  if (colon != std::string_view::npos) {
+    t->response->headers.emplace(util::to_lower(line.substr(0, colon)), util::trim(line.substr(colon + 1)));
+  }
+  return size * n;
+}
+
+size_t on_body(char* data, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  std::string_view chunk(data, size * n);
+  if (t->status == 0) curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &t->status);
+  bool success = t->status >= 200 && t->status < 300;
+  if (!t->on_line || !success) {
+    t->response->body.append(chunk);
+    return size * n;
+  }
+  *t->body_started = true;
+  t->partial.append(chunk);
+  std::size_t start = 0;
+  while (true) {
+    auto nl = t->partial.find('\n', start);
+    if (nl == std::string::npos) break;
+    std::string_view line(t->partial.data() + start, nl - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!(*t->on_line)(line)) {
+      t->stopped_by_callback = true;
+      return 0;  // makes curl abort the transfer
+    }
+    start = nl + 1;
+  }
+  t->partial.erase(0, start);
+  return size * n;
+}
+
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* t = static_cast<Transfer*>(user);
+  return t->cancel && t->cancel->cancelled() ? 1 : 0;
+}
+
+void set_blob(CURL* c, CURLoption opt, const std::string& pem) {
+  curl_blob blob{const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_COPY};
+  curl_easy_setopt(c, opt, &blob);
+}
+
+}  // namespace
+
+struct Client::Handle {
+  CURL* curl = nullptr;
+  Handle() : curl(curl_easy_init()) {}
+  ~Handle() {
+    if (curl) curl_easy_cleanup(curl);
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+};
+
+std::string Response::header(const std::string& name) const {
+  auto it = headers.find(util::to_lower(name));
+  return it == headers.end() ? std::string{} : it->second;
+}
+
+bool TransportError::timed_out() const {
+  return curl_code_ == CURLE_OPERATION_TIMEDOUT;
+}
+
+std::string load_pem(const std::string& value, const std::string& what) {
+  if (value.find("-----BEGIN") != std::string::npos) return value;
+  auto trimmed = util::trim(value);
+  bool looks_like_path = trimmed.find('/') != std::string::npos && trimmed.find('\n') == std::string::npos &&
+                         trimmed.find(' ') == std::string::npos;
+  if (!looks_like_path || trimmed.size() > 200) {
+    if (auto decoded = util::base64_decode(trimmed); decoded && decoded->find("-----BEGIN") != std::string::npos) {
+      return *decoded;
+    }
+  }
+  std::ifstream f(trimmed, std::ios::binary);
+  if (!f) {
+    throw Error(what + " is neither PEM, base64-encoded PEM, nor a readable file" +
+                    (looks_like_path ? " (cannot open " + trimmed + ")" : ""),
+                "pass the PEM text, its base64 encoding, or a path to the file");
+  }
+  std::stringstream ss;
+  ss << f.rdbuf();
+  auto content = ss.str();
+  if (content.find("-----BEGIN") == std::string::npos) {
+    if (auto decoded = util::base64_decode(content); decoded && decoded->find("-----BEGIN") != std::string::npos) {
+      return *decoded;
+    }
+    throw Error(what + " file " + trimmed + " does not contain PEM data", "expected -----BEGIN ...----- blocks");
+  }
+  return content;
+}
+
+Client::Client(Options options) : options_(std::move(options)) {
+  ensure_curl_global();
+  if (!options_.tls.ca.empty()) ca_pem_ = load_pem(options_.tls.ca, "the CA certificate");
+  if (!options_.tls.client_cert.empty()) cert_pem_ = load_pem(options_.tls.client_cert, "the client certificate");
+  if (!options_.tls.client_key.empty()) {
+    key_pem_ = load_pem(options_.tls.client_key, "the client key");
+    log::redactor().add_secret(key_pem_);
+  }
+  if (!options_.tls.verify) {
+    spdlog::warn(
+        "TLS VERIFICATION IS OFF: the server's identity is not checked, so anyone on the network path can read "
+        "and change this traffic, credentials included. Provide the CA certificate instead.");
+  }
+}
+
+Client::~Client() = default;
+
+std::unique_ptr<Client::Handle> Client::acquire() {
+  {
+    std::lock_guard lock(pool_mu_);
+    if (!pool_.empty()) {
+      auto h = std::move(pool_.back());
+      pool_.pop_back();
+      // reset keeps the connection and TLS session caches: reuse is what
+      // makes back-to-back API calls cheap.
+      curl_easy_reset(h->curl);
+      return h;
+    }
+  }
+  return std::make_unique<Handle>();
+}
+
+void Client::release(std::unique_ptr<Handle> h) {
+  std::lock_guard lock(pool_mu_);
+  if (pool_.size() < 8) pool_.push_back(std::move(h));
+}
+
+Response Client::perform_once(Handle& h, const Request& req, const std::function<bool(std::string_view)>* on_line,
+                              bool& body_started) {
+  CURL* c = h.curl;
+  Response resp;
+  Transfer t;
+  t.on_line = on_line;
+  t.cancel = options_.cancel;
+  t.response = &resp;
+  t.body_started = &body_started;
+  t.curl = c;
+
+  std::string url = req.url;
+  curl_slist* connect_to = nullptr;
+  if (!options_.tls.server_name.empty()) {
+    // Verify against tls-server-name while still connecting to the URL's host.
+    auto hostport = host_of(req.url);
+    auto colon = hostport.rfind(':');
+    std::string host = colon == std::string::npos ? hostport : hostport.substr(0, colon);
+    std::string port = colon == std::string::npos ? "443" : hostport.substr(colon + 1);
+    std::string mapping = options_.tls.server_name + ":" + port + ":" + host + ":" + port;
+    connect_to = curl_slist_append(connect_to, mapping.c_str());
+    url = util::replace_all(url, hostport, options_.tls.server_name + ":" + port);
+    curl_easy_setopt(c, CURLOPT_CONNECT_TO, connect_to);
+  }
+
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_USERAGENT, options_.user_agent.c_str());
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
+  auto total = req.timeout.value_or(options_.total_timeout);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(total.count()));
+  curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+
+  auto method = util::to_upper(req.method);
+  if (method == "HEAD") {
+    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+  } else if (method != "GET") {
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
+  }
+  if (!req.body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, req.body.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+  }
+
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, options_.tls.verify ? 1L : 0L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, options_.tls.verify ? 2L : 0L);
+  if (!ca_pem_.empty()) set_blob(c, CURLOPT_CAINFO_BLOB, ca_pem_);
+  if (!cert_pem_.empty()) {
+    set_blob(c, CURLOPT_SSLCERT_BLOB, cert_pem_);
+    curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+  }
+  if (!key_pem_.empty()) {
+    set_blob(c, CURLOPT_SSLKEY_BLOB, key_pem_);
+    curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
+  }
+
+  curl_slist* headers = nullptr;
+  bool has_expect = false;
+  for (const auto& [k, v] : req.headers) {
+    headers = curl_slist_append(headers, (k + ": " + v).c_str());
+    if (util::iequals(k, "expect")) has_expect = true;
+  }
+  // curl's default "Expect: 100-continue" adds a round trip to every large POST.
+  if (!has_expect) headers = curl_slist_append(headers, "Expect:");
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+
+  if (spdlog::should_log(spdlog::level::trace)) {
+    std::string hs;
+    for (const auto& [k, v] : req.headers)
+      hs += "\n  " + k + ": " + (sensitive_header(k) ? "<redacted>" : v);
+    spdlog::trace("http {} {}{}", method, req.url, hs);
+  }
+  auto started = std::chrono::steady_clock::now();
+  CURLcode rc = curl_easy_perform(c);
+  curl_slist_free_all(headers);
+  curl_slist_free_all(connect_to);
+  auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+
+  if (rc == CURLE_ABORTED_BY_CALLBACK && options_.cancel && options_.cancel->cancelled()) {
+    throw Cancelled(options_.cancel->exit_code());
+  }
+  if (rc == CURLE_WRITE_ERROR && t.stopped_by_callback) rc = CURLE_OK;
+  if (rc != CURLE_OK) {
+    std::string hint;
+    if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CONNECT_ERROR) {
+      hint = "check the CA certificate and server name; only as a last resort turn TLS verification off";
+    } else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) {
+      hint = "check the server address and that it is reachable from this step";
+    } else if (rc == CURLE_OPERATION_TIMEDOUT) {
+      hint = "the server did not answer in time; raise the timeout or check its health";
+    }
+    throw TransportError(method + " " + req.url + " failed: " + curl_easy_strerror(rc), rc, hint);
+  }
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
+  if (on_line && resp.ok() && !t.partial.empty() && !t.stopped_by_callback) {
+    std::string_view last = t.partial;
+    if (!last.empty() && last.back() == '\r') last.remove_suffix(1);
+    (*on_line)(last);
+  }
+  spdlog::debug("http {} {} -> {} in {} ms", method, req.url, resp.status, elapsed.count());
+  return resp;
+}
+
+Response Client::run(const Request& req, const std::function<bool(std::string_view)>* on_line) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  bool idempotent = req.idempotent.value_or(idempotent_method(req.method));
+  for (int attempt = 1;; ++attempt) {
+    if (options_.cancel) options_.cancel->throw_if_cancelled();
+    auto h = acquire();
+    bool body_started = false;
+    Attempt a;
+    a.number = attempt;
+    a.idempotent = idempotent;
+    std::optional<Response> resp;
+    std::optional<TransportError> failure;
+    try {
+      resp = perform_once(*h, req, on_line, body_started);
+      a.status = resp->status;
+      a.retry_after = resp->header("retry-after");
+    } catch (const TransportError& e) {
+      failure = e;
+      a.transport_error = true;
+    }
+    release(std::move(h));
+    // Once a stream has delivered data, replaying it would duplicate lines;
+    // the caller resumes from what it saw (resourceVersion, sinceTime).
+    std::optional<std::chrono::milliseconds> delay;
+    if (req.retry && !body_started) delay = retry_delay(options_.retry, a, rng);
+    if (!delay) {
+      if (failure) throw *failure;
+      return *resp;
+    }
+    spdlog::debug("retrying {} {} in {} ms (attempt {} of {}: {})", req.method, req.url, delay->count(), attempt + 1,
+                  options_.retry.max_attempts,
+                  failure ? std::string(failure->what()) : "HTTP " + std::to_string(a.status));
+    if (options_.cancel) {
+      if (!options_.cancel->sleep_for(*delay)) throw Cancelled(options_.cancel->exit_code());
+    } else {
+      std::this_thread::sleep_for(*delay);
+    }
+  }
+}
+
+Response Client::send(const Request& request) {
+  return run(request, nullptr);
+}
+
+Response Client::stream_lines(const Request& request, const std::function<bool(std::string_view)>& on_line) {
+  return run(request, &on_line);
+}
+
+}  // namespace sg::http

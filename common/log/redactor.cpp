@@ -1,0 +1,163 @@
+#include "log/redactor.hpp"
+
+#include <algorithm>
+#include <mutex>
+
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include "util/base64.hpp"
+#include "util/strings.hpp"
+
+namespace sg::log {
+namespace {
+
+// Shorter secrets would mask ordinary words; the CI hosts use a similar floor.
+constexpr std::size_t kMinSecret = 3;
+constexpr std::size_t kMinFragment = 6;
+
+bool printable_text(std::string_view s) {
+  if (!util::valid_utf8(s)) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u >= 0x20 || c == '\n' || c == '\r' || c == '\t';
+  });
+}
+
+// Secret material a kubeconfig can carry in its users section.
+void collect_kubeconfig_secrets(const YAML::Node& root, std::vector<std::string>& out) {
+  auto users = root["users"];
+  if (!users || !users.IsSequence()) return;
+  for (const auto& u : users) {
+    auto user = u["user"];
+    if (!user || !user.IsMap()) continue;
+    for (const char* key : {"token", "password", "client-key-data", "client-certificate-data"}) {
+      if (user[key] && user[key].IsScalar()) out.push_back(user[key].as<std::string>());
+    }
+    if (user["exec"] && user["exec"]["env"] && user["exec"]["env"].IsSequence()) {
+      for (const auto& e : user["exec"]["env"]) {
+        if (e["value"] && e["value"].IsScalar()) out.push_back(e["value"].as<std::string>());
+      }
+    }
+    if (user["auth-provider"] && user["auth-provider"]["config"] && user["auth-provider"]["config"].IsMap()) {
+      for (const auto& kv : user["auth-provider"]["config"]) {
+        if (kv.second.IsScalar()) out.push_back(kv.second.as<std::string>());
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void Redactor::add_pattern(std::string p) {
+  if (p.size() < kMinSecret) return;
+  if (std::find(patterns_.begin(), patterns_.end(), p) != patterns_.end()) return;
+  patterns_.push_back(std::move(p));
+}
+
+void Redactor::add_secret(std::string_view value) {
+  add_secret_depth(value, 0);
+}
+
+void Redactor::add_secret_depth(std::string_view raw, int depth) {
+  auto trimmed = util::trim(raw);
+  if (trimmed.size() < kMinSecret) return;
+  std::vector<std::string> nested;
+  {
+    std::unique_lock lock(mu_);
+    std::vector<std::string> forms{std::string(raw), trimmed};
+    // Multi-line secrets (PEM keys, kubeconfigs) reach logs one line at a time.
+    if (trimmed.find('\n') != std::string::npos) {
+      for (auto& line : util::split(trimmed, '\n'))
+        forms.push_back(util::trim(line));
+    }
+    for (const auto& f : std::vector<std::string>(forms)) {
+      if (f.size() < kMinSecret) continue;
+      add_pattern(f);
+      for (auto alpha : {util::Base64Alphabet::Standard, util::Base64Alphabet::UrlSafe}) {
+        add_pattern(util::base64_encode(f, alpha, true));
+        add_pattern(util::base64_encode(f, alpha, false));
+        // Inside a larger base64 blob the secret starts at any offset mod 3;
+        // the groups that depend only on secret bytes are still recognisable.
+        for (std::size_t shift = 1; shift < 3 && shift < f.size(); ++shift) {
+          auto rest = std::string_view(f).substr(shift);
+          auto whole = rest.size() / 3 * 3;
+          auto frag = util::base64_encode(rest.substr(0, whole), alpha, false);
+          if (frag.size() >= kMinFragment) add_pattern(frag);
+        }
+        auto whole = f.size() / 3 * 3;
+        auto frag = util::base64_encode(std::string_view(f).substr(0, whole), alpha, false);
+        if (frag.size() >= kMinFragment) add_pattern(frag);
+      }
+      auto url = util::url_encode(f);
+      add_pattern(url);
+      add_pattern(util::to_lower(url));
+      add_pattern(util::replace_all(url, "%20", "+"));
+      auto json = nlohmann::json(f).dump();
+      add_pattern(json.substr(1, json.size() - 2));
+    }
+    std::stable_sort(patterns_.begin(), patterns_.end(),
+                     [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  }
+  // Depth 3 reaches a key inside a kubeconfig that was itself base64-encoded.
+  if (depth >= 3) return;
+  // A base64-wrapped secret (an inline kubeconfig, a CA bundle) also leaks
+  // through its decoded content.
+  if (auto decoded = util::base64_decode(trimmed);
+      decoded && decoded->size() >= kMinSecret && printable_text(*decoded)) {
+    nested.push_back(*decoded);
+  }
+  if (trimmed.find("users") != std::string::npos) {
+    try {
+      auto root = YAML::Load(std::string(trimmed));
+      if (root.IsMap()) collect_kubeconfig_secrets(root, nested);
+    } catch (const std::exception&) {
+      // Not YAML: nothing more to extract.
+    }
+  }
+  for (const auto& n : nested)
+    add_secret_depth(n, depth + 1);
+}
+
+void Redactor::add_basic_auth(std::string_view user, std::string_view password) {
+  add_secret(password);
+  std::string pair = std::string(user) + ":" + std::string(password);
+  std::unique_lock lock(mu_);
+  add_pattern(util::base64_encode(pair));
+  std::stable_sort(patterns_.begin(), patterns_.end(),
+                   [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+}
+
+std::string Redactor::redact(std::string_view text) const {
+  std::shared_lock lock(mu_);
+  std::string out(text);
+  for (const auto& p : patterns_) {
+    std::size_t pos = 0;
+    while ((pos = out.find(p, pos)) != std::string::npos) {
+      out.replace(pos, p.size(), kMask);
+      pos += kMask.size();
+    }
+  }
+  return out;
+}
+
+std::size_t Redactor::pattern_count() const {
+  std::shared_lock lock(mu_);
+  return patterns_.size();
+}
+
+void Redactor::clear() {
+  std::unique_lock lock(mu_);
+  patterns_.clear();
+}
+
+Redactor& redactor() {
+  static Redactor r;
+  return r;
+}
+
+std::string redact(std::string_view text) {
+  return redactor().redact(text);
+}
+
+}  // namespace sg::log

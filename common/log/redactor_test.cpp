@@ -1,0 +1,95 @@
+#include "log/redactor.hpp"
+
+#include <gtest/gtest.h>
+
+#include "util/base64.hpp"
+#include "util/strings.hpp"
+
+namespace sg::log {
+
+TEST(Redactor, MasksSecretAndDerivedForms) {
+  Redactor r;
+  const std::string secret = "s3cr3t+token/value=";
+  r.add_secret(secret);
+  const std::string forms[] = {
+      secret,
+      util::base64_encode(secret),
+      util::base64_encode(secret, util::Base64Alphabet::UrlSafe, false),
+      util::url_encode(secret),
+      util::to_lower(util::url_encode(secret)),
+      "Authorization: Bearer " + secret,
+  };
+  for (const auto& f : forms) {
+    auto out = r.redact("line: " + f + " end");
+    EXPECT_EQ(out.find(secret), std::string::npos) << out;
+    EXPECT_EQ(out.find(f), std::string::npos) << out;
+    EXPECT_NE(out.find(kMask), std::string::npos) << out;
+    EXPECT_TRUE(out.starts_with("line: ")) << out;
+  }
+}
+
+TEST(Redactor, MasksSecretInsideLargerBase64AtEveryAlignment) {
+  Redactor r;
+  const std::string secret = "correct-horse-battery";
+  r.add_secret(secret);
+  for (std::string prefix : {"", "a", "ab", "user:"}) {
+    auto blob = util::base64_encode(prefix + secret + "!tail");
+    auto out = r.redact(blob);
+    EXPECT_NE(out, blob) << prefix;
+    // No run of the secret-only groups survives: at most the boundary groups.
+    EXPECT_LE(out.size() - std::string(kMask).size(), blob.size() - 16) << prefix << " " << out;
+  }
+}
+
+TEST(Redactor, BasicAuthHeaderIsMasked) {
+  Redactor r;
+  r.add_basic_auth("admin", "pa55word!");
+  auto header = "Authorization: Basic " + util::base64_encode("admin:pa55word!");
+  EXPECT_EQ(r.redact(header), "Authorization: Basic ******");
+}
+
+TEST(Redactor, MultiLineSecretsAreMaskedLineByLine) {
+  Redactor r;
+  r.add_secret(
+      "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE "
+      "KEY-----\n");
+  EXPECT_EQ(r.redact("key line MIIEvQIBADANBgkqhkiG9w0BAQEFAASC here"), "key line ****** here");
+}
+
+TEST(Redactor, TokensInsideAKubeconfigSecret) {
+  const std::string kubeconfig = R"(apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster: {server: "https://1.2.3.4", certificate-authority-data: Q0EK}
+users:
+- name: u
+  user:
+    token: eyJhbGciOiJSUzI1NiJ9.payload.sig
+    client-key-data: S0VZREFUQTEyMzQ1Ng==
+contexts: []
+)";
+  for (bool as_base64 : {false, true}) {
+    Redactor r;
+    r.add_secret(as_base64 ? util::base64_encode(kubeconfig) : kubeconfig);
+    EXPECT_EQ(r.redact("GET / Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.payload.sig"),
+              "GET / Authorization: Bearer ******")
+        << as_base64;
+    EXPECT_EQ(r.redact("key S0VZREFUQTEyMzQ1Ng== and KEYDATA123456"), "key ****** and ******") << as_base64;
+  }
+}
+
+TEST(Redactor, JsonEscapedForm) {
+  Redactor r;
+  r.add_secret("quote\"back\\slash");
+  EXPECT_EQ(r.redact(R"({"pw":"quote\"back\\slash"})"), R"({"pw":"******"})");
+}
+
+TEST(Redactor, ShortValuesAreNotMasked) {
+  Redactor r;
+  r.add_secret("ab");
+  EXPECT_EQ(r.redact("about a cab"), "about a cab");
+  EXPECT_EQ(r.pattern_count(), 0u);
+}
+
+}  // namespace sg::log

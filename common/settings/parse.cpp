@@ -1,0 +1,221 @@
+#include "settings/parse.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "util/strings.hpp"
+
+namespace sg::settings {
+
+bool parse_bool(std::string_view text) {
+  auto v = util::to_lower(util::trim(text));
+  if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
+  if (v == "false" || v == "0" || v == "no" || v == "off") return false;
+  throw ParseFailure("a boolean: true/false, 1/0, yes/no or on/off");
+}
+
+std::int64_t parse_int(std::string_view text) {
+  auto v = util::trim(text);
+  std::int64_t out = 0;
+  const char* first = v.data();
+  const char* last = v.data() + v.size();
+  if (!v.empty() && v[0] == '+') ++first;
+  auto [ptr, ec] = std::from_chars(first, last, out);
+  if (v.empty() || ec == std::errc::result_out_of_range) {
+    throw ParseFailure("an integer within 64 bits");
+  }
+  if (ec != std::errc() || ptr != last) throw ParseFailure("an integer, e.g. 3");
+  return out;
+}
+
+std::chrono::milliseconds parse_duration(std::string_view text) {
+  constexpr const char* kExpected = "a duration such as 30s, 5m, 1h, 1h30m, 500ms, or a number of seconds";
+  auto v = util::trim(text);
+  if (v.empty()) throw ParseFailure(kExpected);
+  auto all_digits = [](std::string_view s) {
+    for (char c : s) {
+      if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    }
+    return !s.empty();
+  };
+  if (all_digits(v)) {
+    if (v.size() > 12) throw ParseFailure(kExpected);
+    return std::chrono::seconds(parse_int(v));
+  }
+  double total_ms = 0;
+  std::size_t i = 0;
+  while (i < v.size()) {
+    std::size_t start = i;
+    while (i < v.size() && (std::isdigit(static_cast<unsigned char>(v[i])) || v[i] == '.'))
+      ++i;
+    if (start == i) throw ParseFailure(kExpected);
+    std::string number = v.substr(start, i - start);
+    if (number.size() > 15 || std::count(number.begin(), number.end(), '.') > 1) throw ParseFailure(kExpected);
+    double n = std::stod(number);
+    std::size_t ustart = i;
+    while (i < v.size() && std::isalpha(static_cast<unsigned char>(v[i])))
+      ++i;
+    std::string unit = util::to_lower(v.substr(ustart, i - ustart));
+    double factor = 0;
+    if (unit == "ms")
+      factor = 1;
+    else if (unit == "s")
+      factor = 1000;
+    else if (unit == "m")
+      factor = 60'000;
+    else if (unit == "h")
+      factor = 3'600'000;
+    else if (unit == "d")
+      factor = 86'400'000;
+    else
+      throw ParseFailure(kExpected);
+    total_ms += n * factor;
+  }
+  if (total_ms > 1e15) throw ParseFailure(kExpected);
+  return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(total_ms)));
+}
+
+std::string format_duration(std::chrono::milliseconds d) {
+  auto ms = d.count();
+  if (ms % 3'600'000 == 0 && ms != 0) return std::to_string(ms / 3'600'000) + "h";
+  if (ms % 60'000 == 0 && ms != 0) return std::to_string(ms / 60'000) + "m";
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
+namespace {
+
+// Splits on commas not preceded by a backslash; "\," becomes ",".
+std::vector<std::string> split_escaped(std::string_view text) {
+  std::vector<std::string> items;
+  std::string cur;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\\' && i + 1 < text.size() && text[i + 1] == ',') {
+      cur += ',';
+      ++i;
+    } else if (c == ',') {
+      items.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  items.push_back(cur);
+  return items;
+}
+
+// SAX handler that records duplicate keys per object, since nlohmann's DOM
+// parser silently keeps the last one and a duplicated key in a CI setting is
+// almost always a copy-paste mistake.
+class DuplicateKeyCheck : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  std::string duplicate;
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override {
+    keys_.emplace_back();
+    return true;
+  }
+  bool key(string_t& k) override {
+    if (!keys_.back().insert(k).second && duplicate.empty()) duplicate = k;
+    return true;
+  }
+  bool end_object() override {
+    keys_.pop_back();
+    return true;
+  }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) override {
+    // nlohmann's message ends with the text it last read, which may be part
+    // of a secret; keep only the position and the reason.
+    std::string what = ex.what();
+    if (auto p = what.find("; last read"); p != std::string::npos) what.resize(p);
+    if (auto p = what.find("] "); p != std::string::npos) what.erase(0, p + 2);
+    if (auto p = what.find(": "); p != std::string::npos && what.starts_with("parse error")) what.erase(0, p + 2);
+    error = "invalid JSON at byte " + std::to_string(position) + ": " + what;
+    return false;
+  }
+  std::string error;
+
+ private:
+  std::vector<std::set<std::string>> keys_;
+};
+
+}  // namespace
+
+nlohmann::json parse_json_strict(std::string_view text) {
+  DuplicateKeyCheck check;
+  bool ok = nlohmann::json::sax_parse(text.begin(), text.end(), &check);
+  if (!ok) throw ParseFailure("valid JSON (" + check.error + ")");
+  if (!check.duplicate.empty())
+    throw ParseFailure("JSON without duplicate keys (\"" + check.duplicate + "\" appears twice)");
+  return nlohmann::json::parse(text.begin(), text.end());
+}
+
+std::vector<std::string> parse_list(std::string_view text) {
+  auto trimmed = util::trim(text);
+  if (trimmed.empty()) return {};
+  if (trimmed.front() == '[') {
+    nlohmann::json doc;
+    try {
+      doc = parse_json_strict(trimmed);
+    } catch (const ParseFailure&) {
+      doc = nullptr;  // not JSON after all: an item that starts with '['
+    }
+    if (doc.is_array()) {
+      std::vector<std::string> out;
+      for (const auto& item : doc) {
+        if (item.is_string())
+          out.push_back(item.get<std::string>());
+        else if (item.is_number() || item.is_boolean())
+          out.push_back(item.dump());
+        else
+          throw ParseFailure("a list of strings (item " + std::to_string(out.size() + 1) + " is " + item.type_name() +
+                             ")");
+      }
+      return out;
+    }
+  }
+  std::vector<std::string> out;
+  for (auto& item : split_escaped(text)) {
+    auto t = util::trim(item);
+    if (!t.empty()) out.push_back(t);
+  }
+  return out;
+}
+
+nlohmann::json parse_map(std::string_view text) {
+  auto trimmed = util::trim(text);
+  auto out = nlohmann::json::object();
+  if (trimmed.empty()) return out;
+  if (trimmed.front() == '{') {
+    auto doc = parse_json_strict(trimmed);
+    if (!doc.is_object()) throw ParseFailure("a JSON object");
+    return doc;
+  }
+  for (auto& pair : split_escaped(text)) {
+    auto t = util::trim(pair);
+    if (t.empty()) continue;
+    auto eq = t.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw ParseFailure("a JSON object or key=value pairs separated by commas (\"" + t.substr(0, 40) +
+                         "\" has no key=)");
+    }
+    auto key = util::trim(t.substr(0, eq));
+    if (out.contains(key)) throw ParseFailure("key=value pairs without duplicate keys (\"" + key + "\" appears twice)");
+    out[key] = t.substr(eq + 1);
+  }
+  return out;
+}
+
+}  // namespace sg::settings
