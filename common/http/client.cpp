@@ -11,6 +11,7 @@
 
 #include "log/redactor.hpp"
 #include "util/base64.hpp"
+#include "util/line_buffer.hpp"
 #include "util/strings.hpp"
 
 namespace sg::http {
@@ -40,7 +41,7 @@ struct Transfer {
   const std::function<bool(std::string_view)>* on_line = nullptr;
   const CancelToken* cancel = nullptr;
   Response* response = nullptr;
-  std::string partial;
+  util::LineBuffer lines;
   bool stopped_by_callback = false;
   bool* body_started = nullptr;
   long status = 0;
@@ -72,20 +73,10 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
     return size * n;
   }
   *t->body_started = true;
-  t->partial.append(chunk);
-  std::size_t start = 0;
-  while (true) {
-    auto nl = t->partial.find('\n', start);
-    if (nl == std::string::npos) break;
-    std::string_view line(t->partial.data() + start, nl - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (!(*t->on_line)(line)) {
-      t->stopped_by_callback = true;
-      return 0;  // makes curl abort the transfer
-    }
-    start = nl + 1;
+  if (!t->lines.feed(chunk, *t->on_line)) {
+    t->stopped_by_callback = true;
+    return 0;  // makes curl abort the transfer
   }
-  t->partial.erase(0, start);
   return size * n;
 }
 
@@ -287,11 +278,7 @@ Response Client::perform_once(Handle& h, const Request& req, const std::function
     throw TransportError(method + " " + req.url + " failed: " + curl_easy_strerror(rc), rc, hint);
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
-  if (on_line && resp.ok() && !t.partial.empty() && !t.stopped_by_callback) {
-    std::string_view last = t.partial;
-    if (!last.empty() && last.back() == '\r') last.remove_suffix(1);
-    (*on_line)(last);
-  }
+  if (on_line && resp.ok() && !t.stopped_by_callback) t.lines.finish(*on_line);
   spdlog::debug("http {} {} -> {} in {} ms", method, req.url, resp.status, elapsed.count());
   return resp;
 }

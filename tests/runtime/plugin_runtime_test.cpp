@@ -10,11 +10,16 @@
 #include <nlohmann/json.hpp>
 
 #include "runner_emulator.hpp"
-#include "subprocess.hpp"
+#include "test_paths.hpp"
 #include "util/base64.hpp"
+#include "util/process.hpp"
 #include "util/strings.hpp"
 
 namespace sg::testing {
+using util::Process;
+using util::ProcessResult;
+using util::run_process;
+
 namespace {
 
 std::string probe() {

@@ -1,4 +1,4 @@
-#include "subprocess.hpp"
+#include "util/process.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -9,38 +9,73 @@
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
+#include <string_view>
 
-namespace sg::testing {
+#include "util/strings.hpp"
+
+extern char** environ;
+
+namespace sg::util {
+
+namespace {
+
+// execve does not search PATH; do it here with the child's own PATH so the
+// environment we pass is the one that decides, as for any CI step.
+std::string find_program(const std::string& name, const std::map<std::string, std::string>& env) {
+  if (name.find('/') != std::string::npos) return name;
+  auto it = env.find("PATH");
+  std::string path = it != env.end() ? it->second : "/usr/local/bin:/usr/bin:/bin";
+  for (const auto& dir : util::split(path, ':')) {
+    auto candidate = (std::filesystem::path(dir.empty() ? std::string(".") : dir) / name).string();
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return name;
+}
+
+}  // namespace
 
 Process::Process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                 const std::string& cwd) {
-  int out[2], err[2];
-  if (pipe(out) != 0 || pipe(err) != 0) throw std::runtime_error("pipe failed");
+                 const std::string& cwd, const std::string& stdin_data) {
+  if (argv.empty()) throw std::invalid_argument("Process needs a program to run");
+  int out[2], err[2], in[2];
+  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 || pipe2(in, O_CLOEXEC) != 0) {
+    throw std::runtime_error(std::string("pipe failed: ") + std::strerror(errno));
+  }
   std::vector<std::string> env_strings;
   for (const auto& [k, v] : env)
     env_strings.push_back(k + "=" + v);
+  std::string program = find_program(argv[0], env);
+  // Everything the child needs is prepared before fork: only
+  // async-signal-safe calls may run between fork and exec.
+  std::vector<char*> args, envp;
+  for (const auto& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  for (const auto& e : env_strings)
+    envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
   pid_ = fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
   if (pid_ == 0) {
+    dup2(in[0], 0);
     dup2(out[1], 1);
     dup2(err[1], 2);
-    close(out[0]);
-    close(err[0]);
-    close(out[1]);
-    close(err[1]);
     if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
-    std::vector<char*> args, envp;
-    for (const auto& a : argv)
-      args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    for (const auto& e : env_strings)
-      envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-    execve(args[0], args.data(), envp.data());
+    execve(program.c_str(), args.data(), envp.data());
     _exit(127);
   }
+  close(in[0]);
   close(out[1]);
   close(err[1]);
+  // Small inputs only (credentials, manifests): larger ones would need the
+  // write to be interleaved with reading to avoid a pipe deadlock.
+  std::string_view data = stdin_data;
+  while (!data.empty()) {
+    auto n = write(in[1], data.data(), data.size());
+    if (n <= 0) break;
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  close(in[1]);
   out_fd_ = out[0];
   err_fd_ = err[0];
 }
@@ -110,12 +145,14 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::map<s
   return p.wait(timeout);
 }
 
-std::string bin_dir() {
-  return std::filesystem::canonical("/proc/self/exe").parent_path().string();
+std::map<std::string, std::string> current_environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv(*e);
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) env.emplace(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  return env;
 }
 
-std::string source_dir() {
-  return SPOTGUIDE_SOURCE_DIR;
-}
-
-}  // namespace sg::testing
+}  // namespace sg::util

@@ -1,6 +1,7 @@
 #pragma once
-// Runs a program with an exact environment and captures its output, for
-// tests that drive plugins as a CI host would.
+// Runs a program with an exact environment and captures its output: exec
+// credential plugins in production, plugins-under-test in tests. No shell is
+// involved anywhere, so arguments pass through exactly.
 #include <sys/types.h>
 
 #include <chrono>
@@ -8,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace sg::testing {
+namespace sg::util {
 
 struct ProcessResult {
   int exit_code = -1;  // 128+N when killed by signal N
@@ -19,8 +20,10 @@ struct ProcessResult {
 
 class Process {
  public:
+  // argv[0] is looked up in PATH (of `env`) when it has no slash. `stdin_data`
+  // is written to the child's stdin, which is then closed.
   Process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-          const std::string& cwd = {});
+          const std::string& cwd = {}, const std::string& stdin_data = {});
   ~Process();
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
@@ -43,9 +46,7 @@ class Process {
 ProcessResult run_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                           std::chrono::milliseconds timeout = std::chrono::seconds(60), const std::string& cwd = {});
 
-// Directory of the test executables (build/bin), where plugins live too.
-std::string bin_dir();
-// Repository root, from the compile-time source dir.
-std::string source_dir();
+// The current process environment as a map.
+std::map<std::string, std::string> current_environment();
 
-}  // namespace sg::testing
+}  // namespace sg::util

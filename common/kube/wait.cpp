@@ -1,0 +1,145 @@
+#include "kube/wait.hpp"
+
+#include <algorithm>
+
+#include "kube/watch.hpp"
+#include "settings/parse.hpp"
+#include "util/strings.hpp"
+
+namespace sg::kube {
+namespace conditions {
+namespace {
+
+const json* find_condition(const json& obj, const std::string& type) {
+  if (!obj.contains("status") || !obj["status"].contains("conditions")) return nullptr;
+  for (const auto& c : obj["status"]["conditions"]) {
+    if (c.value("type", "") == type) return &c;
+  }
+  return nullptr;
+}
+
+bool condition_true(const json& obj, const std::string& type) {
+  const auto* c = find_condition(obj, type);
+  return c && c->value("status", "") == "True";
+}
+
+std::int64_t int_at(const json& obj, const char* section, const char* key) {
+  if (!obj.contains(section) || !obj[section].contains(key) || !obj[section][key].is_number()) return 0;
+  return obj[section][key].get<std::int64_t>();
+}
+
+bool generation_observed(const json& obj) {
+  auto gen = obj.contains("metadata") ? obj["metadata"].value("generation", std::int64_t{0}) : 0;
+  return int_at(obj, "status", "observedGeneration") >= gen;
+}
+
+}  // namespace
+
+Condition pod_phase(std::vector<std::string> phases) {
+  return [phases](const json* obj) -> Verdict {
+    if (!obj) return {WaitState::Pending, "pod does not exist yet"};
+    auto phase = (*obj)["status"].value("phase", "Pending");
+    if (std::find(phases.begin(), phases.end(), phase) != phases.end()) return {WaitState::Done, phase};
+    if (phase == "Failed") {
+      return {WaitState::Failed, "pod failed: " + (*obj)["status"].value("reason", std::string("unknown reason")) +
+                                     " " + (*obj)["status"].value("message", "")};
+    }
+    return {WaitState::Pending, "phase " + phase};
+  };
+}
+
+Condition job_finished() {
+  return [](const json* obj) -> Verdict {
+    if (!obj) return {WaitState::Pending, "job does not exist yet"};
+    if (condition_true(*obj, "Complete")) return {WaitState::Done, "complete"};
+    if (condition_true(*obj, "Failed")) {
+      const auto* c = find_condition(*obj, "Failed");
+      return {WaitState::Failed, "job failed: " + c->value("reason", "") + ": " + c->value("message", "")};
+    }
+    return {WaitState::Pending, "active " + std::to_string(int_at(*obj, "status", "active")) + ", succeeded " +
+                                    std::to_string(int_at(*obj, "status", "succeeded")) + ", failed " +
+                                    std::to_string(int_at(*obj, "status", "failed"))};
+  };
+}
+
+Condition deployment_rolled_out() {
+  return [](const json* obj) -> Verdict {
+    if (!obj) return {WaitState::Pending, "deployment does not exist yet"};
+    const auto* progressing = find_condition(*obj, "Progressing");
+    if (progressing && progressing->value("reason", "") == "ProgressDeadlineExceeded") {
+      return {WaitState::Failed, "deployment exceeded its progress deadline: " + progressing->value("message", "")};
+    }
+    auto want = obj->contains("spec") ? (*obj)["spec"].value("replicas", std::int64_t{1}) : 1;
+    auto updated = int_at(*obj, "status", "updatedReplicas");
+    auto available = int_at(*obj, "status", "availableReplicas");
+    auto total = int_at(*obj, "status", "replicas");
+    if (generation_observed(*obj) && updated >= want && available >= want && total <= updated) {
+      return {WaitState::Done, "rolled out"};
+    }
+    return {WaitState::Pending, std::to_string(updated) + " of " + std::to_string(want) + " updated, " +
+                                    std::to_string(available) + " available"};
+  };
+}
+
+Condition statefulset_ready() {
+  return [](const json* obj) -> Verdict {
+    if (!obj) return {WaitState::Pending, "statefulset does not exist yet"};
+    auto want = obj->contains("spec") ? (*obj)["spec"].value("replicas", std::int64_t{1}) : 1;
+    auto ready = int_at(*obj, "status", "readyReplicas");
+    auto updated = int_at(*obj, "status", "updatedReplicas");
+    const auto& st = obj->contains("status") ? (*obj)["status"] : json::object();
+    bool revision_done = st.value("currentRevision", "") == st.value("updateRevision", "");
+    if (generation_observed(*obj) && ready >= want && (revision_done || updated >= want)) {
+      return {WaitState::Done, "ready"};
+    }
+    return {WaitState::Pending, std::to_string(ready) + " of " + std::to_string(want) + " ready"};
+  };
+}
+
+Condition deleted() {
+  return [](const json* obj) -> Verdict {
+    if (!obj) return {WaitState::Done, "deleted"};
+    return {WaitState::Pending, "still exists"};
+  };
+}
+
+}  // namespace conditions
+
+json wait_for(Client& client, const Resource& r, const std::string& ns, const std::string& name,
+              const Condition& condition, std::chrono::milliseconds timeout, const std::string& what) {
+  Watcher watcher(client, r, ns, {.field_selector = "metadata.name=" + name});
+  Verdict last = condition(nullptr);
+  json final_object;
+  bool have_object = false;
+  bool seen_initial = false;
+  std::optional<Verdict> outcome;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto evaluate = [&](const json* obj) {
+    last = condition(obj);
+    if (last.state != WaitState::Pending) outcome = last;
+    return !outcome;
+  };
+  watcher.run(
+      [&](const WatchEvent& e) {
+        seen_initial = true;
+        if (e.type == "DELETED") {
+          have_object = false;
+          return evaluate(nullptr);
+        }
+        final_object = e.object;
+        have_object = true;
+        return evaluate(&final_object);
+      },
+      deadline,
+      // An absent object produces no event at all; judge that state too.
+      [&] { return seen_initial || evaluate(nullptr); });
+  if (outcome && outcome->state == WaitState::Done) return have_object ? final_object : json();
+  if (outcome && outcome->state == WaitState::Failed) {
+    throw Error(what + ": " + describe(r, ns, name) + " " + outcome->message);
+  }
+  throw Error("timed out after " + settings::format_duration(timeout) + " waiting for " + what + " of " +
+                  describe(r, ns, name) + "; last state: " + last.message,
+              "raise the timeout, or look at the object's events with kubectl describe");
+}
+
+}  // namespace sg::kube
