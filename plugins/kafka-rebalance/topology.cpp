@@ -1,0 +1,154 @@
+#include "topology.hpp"
+
+#include <set>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/error.hpp"
+
+namespace sg::kafka_rebalance {
+
+std::uint32_t Topology::intern(std::string_view topic) {
+  // Linear scan over the few distinct topics is cheaper than a map for the
+  // common case of parsing partitions grouped by topic.
+  if (!topics.empty() && topics.back() == topic) return static_cast<std::uint32_t>(topics.size() - 1);
+  for (std::size_t i = 0; i < topics.size(); ++i) {
+    if (topics[i] == topic) return static_cast<std::uint32_t>(i);
+  }
+  topics.emplace_back(topic);
+  return static_cast<std::uint32_t>(topics.size() - 1);
+}
+
+const Broker* Topology::broker(BrokerId id) const {
+  for (const auto& b : brokers) {
+    if (b.id == id) return &b;
+  }
+  return nullptr;
+}
+
+namespace {
+
+std::vector<BrokerId> ids(const nlohmann::json& arr, const std::string& where) {
+  if (!arr.is_array()) throw Error(where + " must be an array of broker ids");
+  std::vector<BrokerId> out;
+  out.reserve(arr.size());
+  for (const auto& x : arr) {
+    if (!x.is_number_integer()) throw Error(where + " must contain only integer broker ids");
+    out.push_back(x.get<BrokerId>());
+  }
+  return out;
+}
+
+}  // namespace
+
+Topology parse_topology(std::string_view json_text) {
+  auto doc = nlohmann::json::parse(json_text, nullptr, false);
+  if (!doc.is_object())
+    throw Error("the topology file is not a JSON object", "see the topology_file setting for the format");
+  Topology t;
+  if (!doc.contains("brokers") || !doc["brokers"].is_array()) throw Error("the topology file has no \"brokers\" array");
+  std::set<BrokerId> seen;
+  for (const auto& b : doc["brokers"]) {
+    if (!b.is_object() || !b.contains("id") || !b["id"].is_number_integer()) {
+      throw Error("every broker in the topology file needs an integer \"id\"");
+    }
+    Broker br;
+    br.id = b["id"].get<BrokerId>();
+    if (!seen.insert(br.id).second)
+      throw Error("broker " + std::to_string(br.id) + " appears twice in the topology file");
+    if (b.contains("rack") && b["rack"].is_string()) br.rack = b["rack"].get<std::string>();
+    br.alive = b.value("alive", true);
+    t.brokers.push_back(std::move(br));
+  }
+  if (!doc.contains("partitions") || !doc["partitions"].is_array()) {
+    throw Error("the topology file has no \"partitions\" array");
+  }
+  t.partitions.reserve(doc["partitions"].size());
+  for (const auto& p : doc["partitions"]) {
+    if (!p.is_object() || !p.contains("topic") || !p["topic"].is_string() || !p.contains("partition") ||
+        !p["partition"].is_number_integer()) {
+      throw Error("every partition in the topology file needs \"topic\" (string) and \"partition\" (integer)");
+    }
+    Partition part;
+    part.topic = t.intern(p["topic"].get<std::string>());
+    part.index = p["partition"].get<std::int32_t>();
+    auto where = "partition " + p["topic"].get<std::string>() + "-" + std::to_string(part.index);
+    if (!p.contains("replicas")) throw Error(where + " has no \"replicas\"");
+    part.replicas = ids(p["replicas"], where + " replicas");
+    std::set<BrokerId> distinct(part.replicas.begin(), part.replicas.end());
+    if (distinct.size() != part.replicas.size()) throw Error(where + " lists a broker twice in its replicas");
+    auto alive = [&](BrokerId id) {
+      const auto* b = t.broker(id);
+      return b && b->alive;
+    };
+    if (p.contains("isr")) {
+      part.isr = ids(p["isr"], where + " isr");
+    } else {
+      for (auto r : part.replicas) {
+        if (alive(r)) part.isr.push_back(r);
+      }
+    }
+    if (p.contains("leader") && p["leader"].is_number_integer()) {
+      part.leader = p["leader"].get<BrokerId>();
+    } else {
+      part.leader = part.isr.empty() ? -1 : part.isr.front();
+    }
+    if (p.contains("size_bytes") && p["size_bytes"].is_number_integer())
+      part.size_bytes = p["size_bytes"].get<std::int64_t>();
+    t.partitions.push_back(std::move(part));
+  }
+  return t;
+}
+
+std::string to_reassignment_json(const std::vector<Assignment>& assignments) {
+  // Written by hand rather than through a DOM: a plan can hold a million
+  // entries, and this keeps Kafka's field order (topic, partition, replicas).
+  std::string out = "{\"version\":1,\"partitions\":[";
+  for (std::size_t i = 0; i < assignments.size(); ++i) {
+    const auto& a = assignments[i];
+    if (i) out += ',';
+    out += "{\"topic\":";
+    out += nlohmann::json(a.topic).dump();
+    out += ",\"partition\":" + std::to_string(a.partition) + ",\"replicas\":[";
+    for (std::size_t r = 0; r < a.replicas.size(); ++r) {
+      if (r) out += ',';
+      out += std::to_string(a.replicas[r]);
+    }
+    out += "]}";
+  }
+  out += "]}";
+  return out;
+}
+
+std::vector<Assignment> parse_reassignment_json(std::string_view json_text) {
+  auto doc = nlohmann::json::parse(json_text, nullptr, false);
+  if (!doc.is_object() || !doc.contains("partitions") || !doc["partitions"].is_array()) {
+    throw Error("the plan is not in Kafka's reassignment format",
+                "expected {\"version\":1,\"partitions\":[{\"topic\":...,\"partition\":...,\"replicas\":[...]}]}");
+  }
+  if (doc.value("version", 1) != 1) throw Error("unsupported reassignment JSON version " + doc["version"].dump());
+  std::vector<Assignment> out;
+  std::set<std::pair<std::string, std::int32_t>> seen;
+  for (const auto& p : doc["partitions"]) {
+    if (!p.is_object() || !p.contains("topic") || !p["topic"].is_string() || !p.contains("partition") ||
+        !p["partition"].is_number_integer() || !p.contains("replicas")) {
+      throw Error("every entry of the plan needs topic, partition and replicas");
+    }
+    Assignment a{p["topic"].get<std::string>(), p["partition"].get<std::int32_t>(), {}};
+    a.replicas = ids(p["replicas"], "plan entry " + a.topic + "-" + std::to_string(a.partition));
+    if (a.replicas.empty())
+      throw Error("plan entry " + a.topic + "-" + std::to_string(a.partition) + " has no replicas");
+    std::set<BrokerId> distinct(a.replicas.begin(), a.replicas.end());
+    if (distinct.size() != a.replicas.size()) {
+      throw Error("plan entry " + a.topic + "-" + std::to_string(a.partition) + " lists a broker twice");
+    }
+    if (!seen.insert({a.topic, a.partition}).second) {
+      throw Error("plan lists " + a.topic + "-" + std::to_string(a.partition) + " twice");
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+}  // namespace sg::kafka_rebalance
