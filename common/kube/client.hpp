@@ -37,6 +37,7 @@ inline const Resource services{"", "v1", "services", true, "Service"};
 inline const Resource pvcs{"", "v1", "persistentvolumeclaims", true, "PersistentVolumeClaim"};
 inline const Resource serviceaccounts{"", "v1", "serviceaccounts", true, "ServiceAccount"};
 inline const Resource events{"", "v1", "events", true, "Event"};
+inline const Resource podtemplates{"", "v1", "podtemplates", true, "PodTemplate"};
 inline const Resource namespaces{"", "v1", "namespaces", false, "Namespace"};
 inline const Resource nodes{"", "v1", "nodes", false, "Node"};
 inline const Resource jobs{"batch", "v1", "jobs", true, "Job"};

@@ -252,8 +252,13 @@ class Runner {
         t.partitions.push_back(std::move(part));
       }
     }
-    auto plan =
-        make_plan(t, {.goal = Goal::Heal, .dead = std::set<BrokerId>(dead_targets.begin(), dead_targets.end())});
+    // Brokers this move empties (remove-brokers) must not be picked again:
+    // they count as gone too; they are not in the target, so nothing else moves.
+    std::set<BrokerId> gone(dead_targets.begin(), dead_targets.end());
+    for (auto b : m.before) {
+      if (std::find(m.after.begin(), m.after.end(), b) == m.after.end()) gone.insert(b);
+    }
+    auto plan = make_plan(t, {.goal = Goal::Heal, .dead = gone});
     for (const auto& mv : plan.moves) {
       if (mv.partition != ours) continue;
       auto results = admin_.alter_reassignments({{m.topic, m.partition, mv.after}});

@@ -7,11 +7,13 @@
 #include <gtest/gtest.h>
 
 #include "kube/client.hpp"
+#include "kube/logs.hpp"
 #include "kube/wait.hpp"
 #include "kube/watch.hpp"
 #include "kube_env.hpp"
 #include "log/redactor.hpp"
 #include "util/base64.hpp"
+#include "util/process.hpp"
 
 namespace sg::testing {
 using kube::json;
@@ -180,12 +182,31 @@ TEST(KubeClient, ExecCredentialPluginTokenAndCertificate) {
   std::filesystem::remove_all(dir);
 }
 
+// A resourceVersion older than etcd's compaction: the API server answers
+// the watch with an ERROR event carrying 410 inside a 200 stream; the
+// watcher lists again and turns the state into events. PodTemplates bypass
+// the watch cache in the test environment, so etcd itself decides.
 TEST(KubeClient, ExpiredResourceVersionIsRelistedNotLost) {
   ScopedNamespace ns("sg-gone");
   auto c = KubeEnv::get().admin();
-  for (int i = 0; i < 3; ++i)
-    c.create(res::configmaps, ns.name(), configmap("cm-" + std::to_string(i), {}));
-  kube::Watcher w(c, res::configmaps, ns.name(), {.resource_version = "1"});
+  auto old_rv = c.list(res::podtemplates, ns.name()).resource_version;
+  for (int i = 0; i < 3; ++i) {
+    c.create(res::podtemplates, ns.name(),
+             {{"apiVersion", "v1"},
+              {"kind", "PodTemplate"},
+              {"metadata", {{"name", "pt-" + std::to_string(i)}}},
+              {"template", {{"spec", {{"containers", {{{"name", "c"}, {"image", "busybox"}}}}}}}}});
+  }
+  // Compact etcd up to its current revision, as a busy cluster eventually does.
+  auto env = util::current_environment();
+  env["ETCDCTL_API"] = "3";
+  auto endpoint = "--endpoints=" + KubeEnv::get().value("SPOTGUIDE_KUBE_ETCD_ENDPOINT");
+  auto status = util::run_process({"etcdctl", endpoint, "endpoint", "status", "-w", "json"}, env);
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  auto revision = json::parse(status.out)[0]["Status"]["header"]["revision"].get<std::int64_t>();
+  auto compact = util::run_process({"etcdctl", endpoint, "compact", std::to_string(revision)}, env);
+  ASSERT_EQ(compact.exit_code, 0) << compact.err;
+  kube::Watcher w(c, res::podtemplates, ns.name(), {.resource_version = old_rv});
   std::set<std::string> seen;
   w.run(
       [&](const kube::WatchEvent& e) {
@@ -193,7 +214,7 @@ TEST(KubeClient, ExpiredResourceVersionIsRelistedNotLost) {
         return seen.size() < 3;
       },
       std::chrono::steady_clock::now() + std::chrono::seconds(30));
-  EXPECT_EQ(seen, (std::set<std::string>{"cm-0", "cm-1", "cm-2"}));
+  EXPECT_EQ(seen, (std::set<std::string>{"pt-0", "pt-1", "pt-2"}));
   EXPECT_EQ(w.relists(), 1);
 }
 
@@ -269,6 +290,55 @@ TEST(KubeClient, WaitTimesOutWithTheLastState) {
     EXPECT_NE(msg.find("timed out after 2s waiting for job completion of jobs \"never\""), std::string::npos) << msg;
     EXPECT_NE(msg.find("does not exist yet"), std::string::npos) << msg;
   }
+}
+
+// A pod that writes a line every 250 ms; the API server restarts while its
+// log is followed. Every line arrives exactly once, in order.
+TEST(KubeClient, LogFollowSurvivesAStreamDrop) {
+  ScopedNamespace ns("sg-logs");
+  auto c = KubeEnv::get().admin();
+  std::string lines;
+  for (int i = 1; i <= 30; ++i)
+    lines += "line " + std::to_string(i) + "\n";
+  c.create(res::pods, ns.name(),
+           {{"apiVersion", "v1"},
+            {"kind", "Pod"},
+            {"metadata",
+             {{"name", "talker"},
+              {"annotations",
+               {{"spotguide.test/log-lines", lines},
+                {"spotguide.test/log-interval-ms", "250"},
+                {"spotguide.test/run-seconds", "8"},
+                {"spotguide.test/exit-code", "3"}}}}},
+            {"spec", {{"restartPolicy", "Never"}, {"containers", {{{"name", "main"}, {"image", "busybox"}}}}}}});
+  std::vector<std::string> got;
+  std::mutex mu;
+  std::thread restarter([&] {
+    for (int i = 0; i < 100; ++i) {
+      {
+        std::lock_guard lock(mu);
+        if (got.size() >= 5) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    KubeEnv::testenv("restart apiserver");
+  });
+  auto end = kube::follow_logs(c, ns.name(), "talker",
+                               [&](std::string_view line) {
+                                 std::lock_guard lock(mu);
+                                 got.emplace_back(line);
+                                 return true;
+                               },
+                               {.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90)});
+  restarter.join();
+  EXPECT_EQ(end, kube::LogEnd::ContainerTerminated);
+  std::vector<std::string> want;
+  for (int i = 1; i <= 30; ++i)
+    want.push_back("line " + std::to_string(i));
+  EXPECT_EQ(got, want);
+  auto pod = kube::wait_for(c, res::pods, ns.name(), "talker", kube::conditions::pod_phase({"Succeeded", "Failed"}),
+                            std::chrono::seconds(30), "pod completion");
+  EXPECT_EQ(pod["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"], 3);
 }
 
 }  // namespace sg::testing

@@ -1,11 +1,9 @@
 #include "kube_env.hpp"
 
-#include <cstdlib>
-#include <fstream>
 #include <random>
 #include <stdexcept>
 
-#include "test_paths.hpp"
+#include "testenv_file.hpp"
 #include "util/strings.hpp"
 
 namespace sg::testing {
@@ -13,29 +11,7 @@ namespace sg::testing {
 const KubeEnv& KubeEnv::get() {
   static const KubeEnv env = [] {
     KubeEnv e;
-    std::string run_dir;
-    if (const char* r = std::getenv("SPOTGUIDE_RUN")) {
-      run_dir = r;
-    } else {
-      const char* cache = std::getenv("SPOTGUIDE_CACHE");
-      run_dir =
-          cache ? std::string(cache) + "/run" : std::string(std::getenv("HOME")) + "/.cache/spotguide-plugins/run";
-    }
-    auto path = run_dir + "/kube/testenv.env";
-    std::ifstream f(path);
-    if (!f) {
-      throw std::runtime_error("the Kubernetes test environment is not up (" + path +
-                               " is missing); run scripts/testenv kube up");
-    }
-    std::string line;
-    while (std::getline(f, line)) {
-      auto eq = line.find('=');
-      if (eq == std::string::npos || line.starts_with("#")) continue;
-      auto v = line.substr(eq + 1);
-      if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front())
-        v = v.substr(1, v.size() - 2);
-      e.values_[line.substr(0, eq)] = v;
-    }
+    e.values_ = read_testenv("kube");
     return e;
   }();
   return env;
@@ -56,9 +32,7 @@ kube::Client KubeEnv::limited() const {
 }
 
 int KubeEnv::testenv(const std::string& args) {
-  auto cmd = source_dir() + "/scripts/testenv kube " + args + " >&2";
-  int rc = std::system(cmd.c_str());
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : 1;
+  return run_testenv("kube", args);
 }
 
 ScopedNamespace::ScopedNamespace(const std::string& prefix) {

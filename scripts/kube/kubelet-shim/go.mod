@@ -1,0 +1,3 @@
+module spotguide.local/kubelet-shim
+
+go 1.24
