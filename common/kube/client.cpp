@@ -105,7 +105,8 @@ std::optional<json> Client::try_get(const Resource& r, const std::string& ns, co
 ListResult Client::list(const Resource& r, const std::string& ns, const ListOptions& opts) {
   ListResult out;
   std::string cont;
-  do {
+  int restarts = 0;
+  while (true) {
     std::string q = "?limit=" + std::to_string(opts.limit);
     if (!opts.label_selector.empty()) q += "&labelSelector=" + util::url_encode(opts.label_selector);
     if (!opts.field_selector.empty()) q += "&fieldSelector=" + util::url_encode(opts.field_selector);
@@ -114,13 +115,23 @@ ListResult Client::list(const Resource& r, const std::string& ns, const ListOpti
     } else if (!opts.resource_version.empty()) {
       q += "&resourceVersion=" + util::url_encode(opts.resource_version);
     }
-    auto doc = expect_json(send("GET", resource_path(r, ns) + q, {}, {}), "list", describe(r, ns));
+    auto resp = send("GET", resource_path(r, ns) + q, {}, {});
+    // A continue token outlives an etcd compaction only for so long; like
+    // client-go's pager, start the list over rather than fail.
+    if (resp.status == 410 && !cont.empty() && restarts++ < 3) {
+      spdlog::debug("list {}: continue token expired; listing from the start", describe(r, ns));
+      out = {};
+      cont.clear();
+      continue;
+    }
+    auto doc = expect_json(resp, "list", describe(r, ns));
     for (auto& item : doc["items"])
       out.items.push_back(std::move(item));
     const auto& meta = doc["metadata"];
     out.resource_version = meta.value("resourceVersion", "");
     cont = meta.value("continue", "");
-  } while (!cont.empty());
+    if (cont.empty()) break;
+  }
   return out;
 }
 

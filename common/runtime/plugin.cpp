@@ -1,5 +1,6 @@
 #include "runtime/plugin.hpp"
 
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <string_view>
@@ -67,6 +68,9 @@ int run_plugin(const Plugin& plugin, int argc, char** argv) {
   }
 
   install_signal_handlers();
+  // A peer closing a socket must surface as an error on that connection,
+  // not kill the step.
+  std::signal(SIGPIPE, SIG_IGN);
   auto env = settings::environment_from(environ);
   auto resolution = settings::resolve(schema, env);
   for (const auto& s : resolution.secret_values)
