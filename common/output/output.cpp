@@ -61,10 +61,21 @@ void Report::set(const std::string& key, const std::string& value) {
   }
   if (!key_ok) throw std::logic_error("output key '" + key + "' must match [A-Z0-9_]+");
   if (value.find('\n') != std::string::npos) throw std::logic_error("output " + key + " must be one line");
-  outputs_.emplace_back(key, log::redact(value));
+  auto safe = log::redact(value);
+  for (auto& [k, v] : outputs_) {
+    if (k == key) {
+      v = safe;  // a later value of the same result replaces the earlier one
+      return;
+    }
+  }
+  outputs_.emplace_back(key, safe);
 }
 
 void Report::line(const std::string& text) {
+  if (stream_lines_ && format_ == Format::Text) {
+    log::print(text + "\n");
+    return;
+  }
   lines_.push_back(text);
 }
 

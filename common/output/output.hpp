@@ -21,7 +21,10 @@ class Report {
 
   // A result other steps can use; KEY must be [A-Z0-9_]+ and the value one line.
   void set(const std::string& key, const std::string& value);
-  void line(const std::string& text);       // human summary line
+  void line(const std::string& text);  // human summary line
+  // Long-running modes (monitors) print each line at once instead of
+  // collecting them for the end, so their logs stay live and bounded.
+  void stream_lines(bool on) { stream_lines_ = on; }
   nlohmann::json& data() { return data_; }  // structured details (JSON output, card)
   Format format() const { return format_; }
 
@@ -42,6 +45,7 @@ class Report {
   std::vector<std::string> lines_;
   nlohmann::json data_ = nlohmann::json::object();
   bool finished_ = false;
+  bool stream_lines_ = false;
 };
 
 std::string status_for_exit_code(int exit_code);

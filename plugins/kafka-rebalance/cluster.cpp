@@ -1,5 +1,8 @@
 #include "cluster.hpp"
 
+#include <algorithm>
+#include <map>
+
 #include <spdlog/spdlog.h>
 
 #include "http/client.hpp"
@@ -53,6 +56,19 @@ Observation observe(kafka::AdminClient& admin, const TopicFilter& filter, const 
     live.insert(b.id);
     o.topology.brokers.push_back({b.id, b.rack, true});
   }
+  o.in_flight = admin.list_reassignments();
+  // A partition being moved lists old and new replicas together; plan from
+  // its target, so a re-run does not stack a second move on top of it.
+  std::map<std::pair<std::string, std::int32_t>, std::vector<BrokerId>> targets;
+  for (const auto& r : o.in_flight) {
+    std::vector<BrokerId> target;
+    for (auto b : r.replicas) {
+      if (std::find(r.removing_replicas.begin(), r.removing_replicas.end(), b) == r.removing_replicas.end()) {
+        target.push_back(b);
+      }
+    }
+    targets[{r.topic, r.partition}] = target;
+  }
   std::set<BrokerId> referenced;
   for (const auto& t : md.topics) {
     if (t.error != kafka::errc::kNone || !filter.matches(t.name)) continue;
@@ -62,6 +78,7 @@ Observation observe(kafka::AdminClient& admin, const TopicFilter& filter, const 
       part.topic = topic;
       part.index = p.index;
       part.replicas = p.replicas;
+      if (auto it = targets.find({t.name, p.index}); it != targets.end()) part.replicas = it->second;
       // A fenced broker can linger in the ISR for a moment; only live
       // brokers count as in sync.
       for (auto r : p.isr) {
@@ -83,7 +100,6 @@ Observation observe(kafka::AdminClient& admin, const TopicFilter& filter, const 
     o.topology.brokers.push_back({id, std::nullopt, false});
   std::sort(o.topology.brokers.begin(), o.topology.brokers.end(),
             [](const Broker& a, const Broker& b) { return a.id < b.id; });
-  o.in_flight = admin.list_reassignments();
   if (with_sizes) {
     std::map<kafka::TopicPartition, std::int64_t> sizes;
     bool all = true;

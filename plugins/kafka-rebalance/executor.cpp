@@ -284,7 +284,12 @@ class Runner {
       result_.still_in_flight.push_back(name(k) + " -> " + ids(m.after));
     bool done = flying_.empty();
     // Rates stay while moves are still running, so they keep being throttled;
-    // `verify` removes them once Kafka reports nothing in flight.
+    // `verify` removes them once Kafka reports nothing in flight. When the
+    // whole cluster is quiet, also sweep what an interrupted earlier run left.
+    if (done && admin_.list_reassignments().empty()) {
+      clear_throttles(admin_, std::vector<std::string>(topics_.begin(), topics_.end()));
+      rate_brokers_.clear();
+    }
     if (done) {
       for (auto b : rate_brokers_) {
         if (!live_.count(b)) continue;
@@ -351,7 +356,8 @@ void clear_throttles(kafka::AdminClient& admin, const std::vector<std::string>& 
                                           std::vector<std::string>{kLeaderThrottle, kFollowerThrottle});
     std::vector<kafka::ConfigOp> ops;
     for (const auto& e : entries) {
-      if (e.source == static_cast<std::int8_t>(kafka::ConfigSource::kTopic) && e.value && !e.value->empty()) {
+      // SUBTRACT leaves an empty list behind; delete that too.
+      if (e.source == static_cast<std::int8_t>(kafka::ConfigSource::kTopic)) {
         ops.push_back({e.name, kafka::ConfigOperation::kDelete, std::nullopt});
       }
     }

@@ -49,9 +49,19 @@ struct Load {
 class LoadIndex {
  public:
   using Key = std::tuple<int, int, std::int64_t, BrokerId>;
-  void add_broker(BrokerId id) {
-    loads_[id] = {};
-    order_.insert(key(id));
+  void add_broker(BrokerId id) { loads_[id] = {}; }
+  // Adds initial load without keeping the order; call build() afterwards.
+  void add_initial(BrokerId id, int replicas, int leaders, std::int64_t bytes) {
+    auto it = loads_.find(id);
+    if (it == loads_.end()) return;
+    it->second.replicas += replicas;
+    it->second.leaders += leaders;
+    it->second.bytes += bytes;
+  }
+  void build() {
+    order_.clear();
+    for (const auto& [id, l] : loads_)
+      order_.insert(key(id));
   }
   bool has(BrokerId id) const { return loads_.count(id) != 0; }
   const Load& get(BrokerId id) const { return loads_.at(id); }
@@ -87,12 +97,15 @@ class Planner {
       current_.push_back(p.replicas);
     order_.resize(t_.partitions.size());
     std::iota(order_.begin(), order_.end(), std::size_t{0});
-    std::sort(order_.begin(), order_.end(), [&](std::size_t a, std::size_t b) {
-      const auto& pa = t_.partitions[a];
-      const auto& pb = t_.partitions[b];
-      if (pa.topic != pb.topic) return t_.topics[pa.topic] < t_.topics[pb.topic];
-      return pa.index < pb.index;
-    });
+    // Rank topics by name once, so sorting a million partitions compares
+    // integers rather than strings.
+    std::vector<std::uint32_t> by_name(t_.topics.size());
+    std::iota(by_name.begin(), by_name.end(), 0u);
+    std::sort(by_name.begin(), by_name.end(), [&](auto a, auto b) { return t_.topics[a] < t_.topics[b]; });
+    topic_rank_.resize(t_.topics.size());
+    for (std::size_t r = 0; r < by_name.size(); ++r)
+      topic_rank_[by_name[r]] = static_cast<std::uint32_t>(r);
+    std::sort(order_.begin(), order_.end(), [&](std::size_t a, std::size_t b) { return before(a, b); });
     bool all_live_have_racks = true;
     std::set<std::string> racks;
     for (const auto& b : t_.brokers) {
@@ -180,10 +193,10 @@ class Planner {
     }
     for (std::size_t p = 0; p < t_.partitions.size(); ++p) {
       for (std::size_t i = 0; i < current_[p].size(); ++i) {
-        auto b = current_[p][i];
-        loads.change(b, 1, i == 0 ? 1 : 0, size(p));
+        loads.add_initial(current_[p][i], 1, i == 0 ? 1 : 0, size(p));
       }
     }
+    loads.build();
     for (auto p : order_) {
       const auto& before = current_[p];
       std::vector<BrokerId> survivors;
@@ -471,16 +484,20 @@ class Planner {
     }
     for (auto& [id, c] : counts)
       plan_.brokers.push_back(c);
-    std::sort(plan_.skipped.begin(), plan_.skipped.end(), [&](const Skipped& a, const Skipped& b) {
-      const auto& pa = t_.partitions[a.partition];
-      const auto& pb = t_.partitions[b.partition];
-      if (pa.topic != pb.topic) return t_.topics[pa.topic] < t_.topics[pb.topic];
-      return pa.index < pb.index;
-    });
+    std::sort(plan_.skipped.begin(), plan_.skipped.end(),
+              [&](const Skipped& a, const Skipped& b) { return before(a.partition, b.partition); });
+  }
+
+  bool before(std::size_t a, std::size_t b) const {
+    const auto& pa = t_.partitions[a];
+    const auto& pb = t_.partitions[b];
+    if (pa.topic != pb.topic) return topic_rank_[pa.topic] < topic_rank_[pb.topic];
+    return pa.index < pb.index;
   }
 
   const Topology& t_;
   const PlanOptions& o_;
+  std::vector<std::uint32_t> topic_rank_;
   std::unordered_map<BrokerId, bool> alive_;
   std::unordered_map<BrokerId, std::string> rack_;
   std::vector<std::vector<BrokerId>> current_;
@@ -507,10 +524,10 @@ std::vector<Assignment> Plan::rollback(const Topology& t) const {
   return out;
 }
 
-int Plan::replica_spread_after() const {
+int Plan::replica_spread_after(const std::set<BrokerId>& emptied) const {
   int lo = 1 << 30, hi = 0;
   for (const auto& b : brokers) {
-    if (!b.alive) continue;
+    if (!b.alive || emptied.count(b.id)) continue;
     lo = std::min(lo, b.replicas_after);
     hi = std::max(hi, b.replicas_after);
   }

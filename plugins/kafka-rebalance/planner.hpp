@@ -73,7 +73,8 @@ struct Plan {
 
   std::vector<Assignment> assignments(const Topology& t) const;  // the plan
   std::vector<Assignment> rollback(const Topology& t) const;     // current state of the moved partitions
-  int replica_spread_after() const;                              // max - min replica count over live brokers
+  // max - min replica count over live brokers, leaving out `emptied` ones.
+  int replica_spread_after(const std::set<BrokerId>& emptied = {}) const;
 };
 
 Plan make_plan(const Topology& topology, const PlanOptions& options);

@@ -227,12 +227,28 @@ std::optional<LivePlan> plan_live(Context& ctx, kafka::AdminClient& admin, Goal 
 int run_goal(Context& ctx, kafka::AdminClient& admin, Goal goal, bool execute) {
   auto lp = plan_live(ctx, admin, goal);
   if (!lp || !execute) return 0;
-  if (lp->plan.moves.empty()) {
+  if (lp->plan.moves.empty() && lp->obs.in_flight.empty()) {
     ctx.report.line("nothing to move");
     return 0;
   }
+  auto moves = pending_from(lp->obs.topology, lp->plan);
+  // Moves an earlier run left in flight (it was stopped or timed out) are
+  // part of the job: wait for them too, so one successful run means done.
+  auto filter = TopicFilter::from(ctx.settings);
+  for (const auto& r : lp->obs.in_flight) {
+    if (!filter.matches(r.topic)) continue;
+    bool planned = std::any_of(moves.begin(), moves.end(),
+                               [&](const PendingMove& m) { return m.topic == r.topic && m.partition == r.partition; });
+    if (planned) continue;
+    PendingMove m{r.topic, r.partition, {}, {}};
+    for (auto b : r.replicas) {
+      if (std::find(r.removing_replicas.begin(), r.removing_replicas.end(), b) == r.removing_replicas.end())
+        m.after.push_back(b);
+    }
+    moves.push_back(std::move(m));
+  }
   auto opts = execution_options(ctx.settings);
-  auto res = kafka_rebalance::execute(admin, pending_from(lp->obs.topology, lp->plan), opts, ctx.cancel);
+  auto res = kafka_rebalance::execute(admin, moves, opts, ctx.cancel);
   return report_execution(ctx, res, opts.wait);
 }
 
@@ -323,6 +339,7 @@ int run_monitor(Context& ctx, kafka::AdminClient& admin) {
   auto timeout = v.duration("timeout");
   auto deadline = timeout.count() > 0 ? std::optional(std::chrono::steady_clock::now() + timeout) : std::nullopt;
   int rounds = 0;
+  ctx.report.stream_lines(true);
   while (true) {
     ++rounds;
     try {

@@ -64,8 +64,9 @@ bool has_broker(const std::vector<TopicPartitionState>& parts, int broker) {
   return false;
 }
 
-void expect_no_throttles(const KafkaEnv& k, const std::string& topic) {
-  for (auto b : {"1", "2", "3", "4"})
+void expect_no_throttles(const KafkaEnv& k, const std::string& topic,
+                         const std::vector<std::string>& live = {"1", "2", "3", "4"}) {
+  for (const auto& b : live)
     EXPECT_EQ(k.configs("brokers", b).find("throttled.rate"), std::string::npos) << b;
   EXPECT_EQ(k.configs("topics", topic).find("throttled.replicas"), std::string::npos);
 }
@@ -115,7 +116,7 @@ TEST(KafkaRebalance, HealAfterBrokerDeath) {
     auto urp = KafkaEnv::tool({"topics", "--bootstrap-server", k.bootstrap(), "--describe", "--topic", t.name,
                                "--under-replicated-partitions"});
     EXPECT_EQ(util::trim(urp.out), "") << urp.out;
-    expect_no_throttles(k, t.name);  // before --verify, which would remove them itself
+    expect_no_throttles(k, t.name, {"1", "2", "3"});  // before --verify, which would remove them itself
     auto verify = KafkaEnv::tool({"reassign", "--bootstrap-server", k.bootstrap(), "--verify",
                                   "--reassignment-json-file", dir.file("plan.json")});
     EXPECT_EQ(verify.exit_code, 0) << verify.err;
@@ -126,7 +127,7 @@ TEST(KafkaRebalance, HealAfterBrokerDeath) {
     // Running again is a no-op: nothing left to heal.
     auto again = run_plugin(settings);
     EXPECT_EQ(again.exit_code, 0) << again.err;
-    EXPECT_NE(again.out.find("0 replicas to move"), std::string::npos) << again.out;
+    EXPECT_NE(again.out.find("no dead brokers: nothing to heal"), std::string::npos) << again.out;
   }
   k.wait_broker(4, true);
 }
@@ -235,9 +236,9 @@ TEST(KafkaRebalance, SigtermLeavesTheClusterConsistentAndTheNextRunFinishes) {
   const auto& k = KafkaEnv::get();
   TopicGuard t{unique_name("sigterm")};
   k.create_topic(t.name, "1:2,2:1");
-  fill(t.name, 2000);
+  fill(t.name, 5000);  // a first fetch takes up to 1 MB unthrottled; the rest crawls
   auto settings = base("^" + t.name + "$");
-  settings.insert({{"mode", "remove-brokers"}, {"broker_ids", "1"}, {"throttle", "200000"}, {"max_moves", "1"}});
+  settings.insert({{"mode", "remove-brokers"}, {"broker_ids", "1"}, {"throttle", "50000"}, {"max_moves", "1"}});
   Process p(KafkaEnv::plugin_argv(), KafkaEnv::plugin_env(settings));
   ASSERT_TRUE(p.wait_for_output("moving " + t.name, 60s));
   p.signal(SIGTERM);
@@ -273,7 +274,8 @@ TEST(KafkaRebalance, CancelRestoresTheOriginalReplicasAndVerifyCleansUp) {
   ASSERT_EQ(cancelled.exit_code, 0) << cancelled.err;
   EXPECT_NE(cancelled.out.find("CANCELLED=1"), std::string::npos) << cancelled.out;
   auto parts = k.describe(t.name);
-  EXPECT_EQ(parts[0].replicas, (std::vector<int>{1, 2}));
+  // KRaft restores the original brokers, not necessarily in their order.
+  EXPECT_EQ(std::set<int>(parts[0].replicas.begin(), parts[0].replicas.end()), (std::set<int>{1, 2}));
   expect_no_throttles(k, t.name);
   auto clean = run_plugin({{"bootstrap_servers", k.bootstrap()}, {"mode", "verify"}});
   EXPECT_EQ(clean.exit_code, 0) << clean.err;
@@ -313,7 +315,9 @@ TEST(KafkaRebalance, AddBrokersThenRebalanceThenRemove) {
 TEST(KafkaRebalance, TopologyPlanMovesFewerReplicasThanKafkaGenerate) {
   const auto& k = KafkaEnv::get();
   TopicGuard t{unique_name("compare")};
-  std::string assignment = "1:2:3,2:3:4,3:4:1,4:1:2,1:3:4,2:4:1,3:1:2,4:2:3,1:4:2,2:1:3,3:2:4,4:3:1";
+  // RF 2 leaves the planner a choice; with RF 3 on three brokers any plan
+  // moves the same replicas.
+  std::string assignment = "1:2,2:3,3:4,4:1,1:3,2:4,3:1,4:2,1:4,2:1,3:2,4:3";
   k.create_topic(t.name, assignment);
   TempDir dir;
   std::ofstream(dir.file("topics.json")) << "{\"version\":1,\"topics\":[{\"topic\":\"" << t.name << "\"}]}";
@@ -360,7 +364,7 @@ TEST(KafkaRebalance, TopologyPlanMovesFewerReplicasThanKafkaGenerate) {
   };
   std::cerr << "replicas moved: ours " << ours_moved << ", kafka --generate " << kafka_moved << "; spread ours "
             << spread(our_counts) << ", kafka " << spread(kafka_counts) << "\n";
-  EXPECT_EQ(ours_moved, 9);  // exactly the replicas on broker 4
+  EXPECT_EQ(ours_moved, 6);  // exactly the replicas on broker 4
   EXPECT_LT(ours_moved, kafka_moved);
   EXPECT_LE(spread(our_counts), spread(kafka_counts));
 }
@@ -389,7 +393,7 @@ TEST(KafkaRebalance, MonitorHealsAfterTheGracePeriodSurvivingARestart) {
     settings["timeout"] = "20s";
     auto start = std::chrono::steady_clock::now();
     Process second(KafkaEnv::plugin_argv(), KafkaEnv::plugin_env(settings));
-    ASSERT_TRUE(second.wait_for_output("MOVES_COMPLETED=3", 30s)) << "monitor did not heal";
+    ASSERT_TRUE(second.wait_for_output("3 completed", 30s)) << "monitor did not heal";
     EXPECT_LT(std::chrono::steady_clock::now() - start, 15s);
     second.signal(SIGTERM);
     EXPECT_EQ(second.wait(30s).exit_code, 143);
