@@ -1,6 +1,7 @@
 // Benchmarks the Kubernetes client against kubectl on the same cluster.
 //
 //   kube-bench setup NS N        create N pods in NS (kwok runs them)
+//   kube-bench teardown NS       delete them again
 //   kube-bench run NS N          measure and print a table (ratios vs kubectl)
 //   kube-bench list NS | watch NS N | first-event NS   (the measured subjects)
 //
@@ -51,6 +52,15 @@ int setup(const std::string& ns, int n) {
               {"spec", {{"containers", {{{"name", "main"}, {"image", "busybox"}}}}}}});
   }
   std::cout << "namespace " << ns << " has " << n << " pods\n";
+  return 0;
+}
+
+// The pods fill the fake nodes (1,000 pods each): remove them afterwards.
+int teardown(const std::string& ns) {
+  auto c = client();
+  for (const auto& n : {ns, ns + "-first"})
+    c.remove(kube::resources::namespaces, "", n);
+  std::cout << "deleting namespaces " << ns << " and " << ns << "-first\n";
   return 0;
 }
 
@@ -222,12 +232,13 @@ int main(int argc, char** argv) {
     if (a.size() >= 3 && a[0] == "setup") return setup(a[1], std::stoi(a[2]));
     if (a.size() >= 3 && a[0] == "run") return run(argv[0], a[1], std::stoi(a[2]), a.size() > 3 ? std::stoi(a[3]) : 5);
     if (a.size() >= 2 && a[0] == "list") return list(a[1]);
+    if (a.size() >= 2 && a[0] == "teardown") return teardown(a[1]);
     if (a.size() >= 3 && a[0] == "watch") return watch(a[1], std::stoi(a[2]));
     if (a.size() >= 2 && a[0] == "first-event") return first_event(a[1]);
   } catch (const std::exception& e) {
     std::cerr << "kube-bench: " << e.what() << "\n";
     return 1;
   }
-  std::cerr << "usage: kube-bench setup|run NS N [ROUNDS] | list NS | watch NS N | first-event NS\n";
+  std::cerr << "usage: kube-bench setup|run NS N [ROUNDS] | teardown NS | list NS | watch NS N | first-event NS\n";
   return 2;
 }

@@ -40,6 +40,7 @@ inline const Resource events{"", "v1", "events", true, "Event"};
 inline const Resource podtemplates{"", "v1", "podtemplates", true, "PodTemplate"};
 inline const Resource namespaces{"", "v1", "namespaces", false, "Namespace"};
 inline const Resource nodes{"", "v1", "nodes", false, "Node"};
+inline const Resource persistentvolumes{"", "v1", "persistentvolumes", false, "PersistentVolume"};
 inline const Resource jobs{"batch", "v1", "jobs", true, "Job"};
 inline const Resource deployments{"apps", "v1", "deployments", true, "Deployment"};
 inline const Resource statefulsets{"apps", "v1", "statefulsets", true, "StatefulSet"};

@@ -131,6 +131,13 @@ LogEnd follow_logs(Client& client, const std::string& ns, const std::string& pod
     // dropped. Only the pod's status tells which.
     bool gone = false;
     auto state = container_state(client, ns, pod, options.container, gone);
+    // A follow usually ends because the container exited, but the kubelet's
+    // status update reaches the API server a moment later: look again a few
+    // times, briefly, before treating it as a dropped stream.
+    for (int i = 0; i < 8 && !gone && state != "terminated"; ++i) {
+      pause(std::chrono::milliseconds(25));
+      state = container_state(client, ns, pod, options.container, gone);
+    }
     if (gone) return LogEnd::PodGone;
     if (state == "terminated") {
       // One non-following read picks up anything written between the drop
@@ -139,7 +146,6 @@ LogEnd follow_logs(Client& client, const std::string& ns, const std::string& pod
       continue;
     }
     spdlog::debug("log stream of pod {} ended while the container is {}; resuming", pod, state);
-    pause(std::chrono::milliseconds(200));
   }
 }
 

@@ -683,6 +683,9 @@ kube_wait_component() {
 declare -gA KUBE_LAUNCHED=()
 
 kube_start_component() {
+    # Stages come from the repository: rewrite them at each kwok start so a
+    # restart picks up edited or new stage files.
+    [[ "$1" != kwok ]] || kube_write_kwok_config
     kube_launch_component "$1"
     kube_wait_component "$1"
 }
@@ -815,6 +818,7 @@ kube_usage() {
 usage: scripts/testenv kube <verb> [args]
 
   up [--nodes N] [--owner TOKEN]   build if needed, start (or reuse) the environment
+     [--real-node]                 also a real kubelet + containerd node (docs/real-node.md)
   down [--owner TOKEN]             stop it (with --owner: only if started with that token)
   status                           each component's pid and health; exit 0 if all healthy
   env                              print export lines (SPOTGUIDE_KUBECONFIG, ...)
@@ -846,6 +850,9 @@ kube_all_alive() {
 # post-mortem.
 kube_wipe_state() {
     [[ -d "$KUBE_STATE" ]] || return 0
+    # >>> real node: its mounts, bridge and cgroups must go before rm -rf.
+    kube_real_node_down
+    # <<< real node
     if [[ -d "$KUBE_LOGS" ]]; then
         rm -rf "${KUBE_STATE}.logs.prev"
         mv "$KUBE_LOGS" "${KUBE_STATE}.logs.prev"
@@ -854,9 +861,10 @@ kube_wipe_state() {
 }
 
 kube_up() {
-    local nodes="${SPOTGUIDE_KUBE_NODES:-3}" owner=""
+    local nodes="${SPOTGUIDE_KUBE_NODES:-3}" owner="" real_node=0
     while [[ $# -gt 0 ]]; do
         case "$1" in
+            --real-node) real_node=1; shift ;;  # real node: docs/real-node.md
             --nodes) nodes="${2:?--nodes needs a number}"; shift 2 ;;
             --nodes=*) nodes="${1#*=}"; shift ;;
             --owner) owner="${2:?--owner needs a token}"; shift 2 ;;
@@ -931,6 +939,12 @@ kube_up() {
 
     kube_env_lines >"${KUBE_TESTENV_ENV}.tmp"
     mv "${KUBE_TESTENV_ENV}.tmp" "$KUBE_TESTENV_ENV"
+    # >>> real node: started on request, and kept running (restarted if
+    # needed) by any later `up` of an environment that has one.
+    if (( real_node == 1 )) || kube_rn_present; then
+        kube_real_node_up
+    fi
+    # <<< real node
     local msg
     msg="kube ${KUBE_VERSION} ready at ${KUBE_SERVER} with $(cat "${KUBE_STATE}/nodes") nodes in $(sg_since "$t0")"
     [[ -n "${KUBE_BUILD_TIME:-}" ]] && msg+=" (binaries: ${KUBE_BUILD_TIME})"
@@ -964,6 +978,9 @@ kube_down() {
         fi
         return 0
     fi
+    # >>> real node: first, while kube-apiserver can still delete its Node.
+    kube_real_node_down
+    # <<< real node
     local i
     for (( i = ${#KUBE_COMPONENTS[@]} - 1; i >= 0; i-- )); do
         kube_stop_component "${KUBE_COMPONENTS[i]}"
@@ -995,6 +1012,9 @@ kube_status() {
         kube_kubectl get nodes -l spotguide.test/fake-node=true --no-headers 2>/dev/null |
             awk '{printf "node %s %s\n", $1, $2}'
     fi
+    # >>> real node
+    kube_real_node_status || rc=1
+    # <<< real node
     (( any == 1 )) || return 3
     return "$rc"
 }
@@ -1065,3 +1085,9 @@ testenv_kube() {
         *) kube_usage; sg_die "unknown verb '${verb}'" ;;
     esac
 }
+
+# >>> real node: optional extra node with a real kubelet (docs/real-node.md).
+# Only defines functions; nothing runs unless `up --real-node` was used.
+# shellcheck source=scripts/lib/kube-real-node.sh
+source "${SG_SCRIPTS_DIR}/lib/kube-real-node.sh"
+# <<< real node

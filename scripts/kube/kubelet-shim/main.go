@@ -66,7 +66,7 @@ func main() {
 	flag.StringVar(&c.cert, "cert", "", "client certificate for kube-apiserver")
 	flag.StringVar(&c.key, "key", "", "client key for kube-apiserver")
 	flag.StringVar(&c.kwok, "kwok", "", "URL of kwok's kubelet server; other kubelet paths are proxied there")
-	flag.DurationVar(&c.poll, "poll", 250*time.Millisecond, "how often a followed stream re-reads the pod status")
+	flag.DurationVar(&c.poll, "poll", 50*time.Millisecond, "how often a followed stream re-reads the pod status (the delay between a container exiting and its log follow ending)")
 	flag.Parse()
 	if err := run(c); err != nil {
 		log.Fatal(err)
