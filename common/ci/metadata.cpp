@@ -70,10 +70,14 @@ std::optional<GitInfo> read_git(const std::string& cwd) {
     }
     if (git_reference_is_branch(head.get())) info.branch = git_reference_shorthand(head.get());
   }
-  git_remote* remote = nullptr;
-  if (git_remote_lookup(&remote, repo.get(), "origin") == 0) {
-    if (const char* url = git_remote_url(remote)) info.remote_url = url;
-    git_remote_free(remote);
+  // Read the one config key rather than git_remote_lookup(): the latter
+  // matches remote.origin.* with regexes, and Debian's libgit2 1.5 leaks the
+  // pcre2 match data of each regex it runs (LeakSanitizer fails the run).
+  git_config* cfg_raw = nullptr;
+  if (git_repository_config_snapshot(&cfg_raw, repo.get()) == 0) {
+    std::unique_ptr<git_config, decltype(&git_config_free)> cfg(cfg_raw, git_config_free);
+    const char* url = nullptr;
+    if (git_config_get_string(&url, cfg.get(), "remote.origin.url") == 0 && url) info.remote_url = url;
   }
   return info;
 }

@@ -1,5 +1,6 @@
 #include "executor.hpp"
 
+#include <chrono>
 #include <map>
 #include <set>
 
@@ -210,6 +211,12 @@ class Runner {
           ++result_.completed;
           completed.push_back(k);
           spdlog::info("moved {} to {}", name(k), ids(m.after));
+          settling_.erase(k);
+        } else if (settling(k)) {
+          // The controller has finished the move, but the broker that
+          // answered Metadata may not have applied it yet: poll again.
+          ++it;
+          continue;
         } else {
           result_.failures.push_back("partition " + name(k) + " ended with replicas " + (now ? ids(*now) : "?") +
                                      " instead of " + ids(m.after) + " (cancelled by someone else?)");
@@ -323,6 +330,18 @@ class Runner {
   kafka::ClusterMetadata md_;
   std::set<BrokerId> live_;
   std::map<Key, PendingMove> flying_;
+  // When a finished move was first seen with stale replicas (see settling()).
+  std::map<Key, std::chrono::steady_clock::time_point> settling_;
+
+  // Metadata comes from any broker and lags the controller's reassignment
+  // list by up to a metadata propagation round; give it that long.
+  bool settling(const Key& k) {
+    auto now = std::chrono::steady_clock::now();
+    auto [it, fresh] = settling_.try_emplace(k, now);
+    if (now - it->second < std::chrono::seconds(15)) return true;
+    settling_.erase(it);
+    return false;
+  }
   std::set<BrokerId> rate_brokers_;
   ExecutionResult result_;
 };

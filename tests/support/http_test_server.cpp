@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <random>
 #include <stdexcept>
+#include <thread>
 
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -104,6 +105,11 @@ HttpTestServer::HttpTestServer(Handler handler, const TlsFiles* tls) : impl_(std
 
 HttpTestServer::~HttpTestServer() {
   impl_->server->stopAll(true);
+  // stopAll() aborts sockets but does not join handler threads; a handler
+  // still sleeping (a test of client timeouts) would otherwise run on into
+  // static destruction at exit. Wait for them, bounded.
+  for (int i = 0; i < 200 && impl_->server->currentConnections() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
 }
 
 int HttpTestServer::port() const {
