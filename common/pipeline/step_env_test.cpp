@@ -1,12 +1,12 @@
-#include "runner_emulator.hpp"
+#include "pipeline/step_env.hpp"
 
 #include <gtest/gtest.h>
 
-namespace sg::testing {
+namespace sg::pipeline {
 
 // Vectors from drone-runner-docker's encoder tests and Woodpecker's params
 // docs (shared/notes/drone-ecosystem.md section 1.1 and 1.3).
-TEST(RunnerEmulator, DroneEncodesValuesLikeTheRunner) {
+TEST(StepEnv, DroneEncodesValuesLikeTheRunner) {
   const std::pair<const char*, const char*> rows[] = {
       {"foo", "foo"},
       {"\"foo\"", "foo"},
@@ -27,12 +27,12 @@ TEST(RunnerEmulator, DroneEncodesValuesLikeTheRunner) {
     EXPECT_EQ(encode_value(Host::Drone, YAML::Load(yaml)), want) << yaml;
 }
 
-TEST(RunnerEmulator, WoodpeckerUsesYaml12Booleans) {
+TEST(StepEnv, WoodpeckerUsesYaml12Booleans) {
   EXPECT_EQ(encode_value(Host::Woodpecker, YAML::Load("yes")), "yes");
   EXPECT_EQ(encode_value(Host::Woodpecker, YAML::Load("false")), "false");
 }
 
-TEST(RunnerEmulator, GoFloatFormatting) {
+TEST(StepEnv, GoFloatFormatting) {
   EXPECT_EQ(go_format_float(1234567), "1.234567e+06");
   EXPECT_EQ(go_format_float(123456), "123456");
   EXPECT_EQ(go_format_float(0.00001), "1e-05");
@@ -41,7 +41,7 @@ TEST(RunnerEmulator, GoFloatFormatting) {
   EXPECT_EQ(go_format_float(-2.5), "-2.5");
 }
 
-TEST(RunnerEmulator, KeysPerHost) {
+TEST(StepEnv, KeysPerHost) {
   auto step = YAML::Load(R"(
 image: x
 settings:
@@ -71,7 +71,7 @@ settings:
   EXPECT_EQ(wp.env["DRONE_BUILD_STATUS"], "success");
 }
 
-TEST(RunnerEmulator, Drone08StepKeysAndSecrets) {
+TEST(StepEnv, Drone08StepKeysAndSecrets) {
   auto doc = YAML::Load(R"(
 pipeline:
   create:
@@ -97,13 +97,13 @@ pipeline:
   EXPECT_EQ(env.env["CI"], "drone");
 }
 
-TEST(RunnerEmulator, MissingSecretIsReported) {
+TEST(StepEnv, MissingSecretIsReported) {
   auto step = YAML::Load("settings: {token: {from_secret: nope}}");
   auto env = step_environment(Host::Drone, "s", step, {}, {});
   ASSERT_EQ(env.errors.size(), 1u);
 }
 
-TEST(RunnerEmulator, ReadsEveryFixturePipeline) {
+TEST(StepEnv, ReadsEveryFixturePipeline) {
   for (const char* f : {"spark-pi.aws.pipeline.yml", "zeppelin-pdi.gke.pipeline.yml"}) {
     auto doc = YAML::LoadFile(std::string(SPOTGUIDE_SOURCE_DIR) + "/tests/fixtures/banzai-pipelines/" + f);
     auto steps = pipeline_steps(doc);
@@ -117,4 +117,4 @@ TEST(RunnerEmulator, ReadsEveryFixturePipeline) {
   }
 }
 
-}  // namespace sg::testing
+}  // namespace sg::pipeline

@@ -1,4 +1,4 @@
-#include "runner_emulator.hpp"
+#include "pipeline/step_env.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -10,7 +10,7 @@
 
 #include "util/strings.hpp"
 
-namespace sg::testing {
+namespace sg::pipeline {
 namespace {
 
 enum class Kind { Null, Bool, Int, Float, String };
@@ -196,6 +196,11 @@ std::string go_format_float(double v) {
   return neg ? "-" + out : out;
 }
 
+nlohmann::json yaml_to_json(const YAML::Node& value) {
+  StepEnvironment scratch;
+  return to_json(Host::Woodpecker, value, {}, false, scratch);
+}
+
 std::string encode_value(Host host, const YAML::Node& value) {
   StepEnvironment scratch;
   return encode(host, value, {}, scratch);
@@ -354,4 +359,4 @@ StepEnvironment step_environment(Host host, const std::string& step_name, const 
   return out;
 }
 
-}  // namespace sg::testing
+}  // namespace sg::pipeline

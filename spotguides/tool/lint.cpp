@@ -1,0 +1,314 @@
+#include "lint.hpp"
+
+#include <cctype>
+#include <functional>
+#include <map>
+#include <regex>
+#include <set>
+
+#include <yaml-cpp/yaml.h>
+
+#include "pipeline/step_env.hpp"
+#include "registry.hpp"
+#include "settings/resolve.hpp"
+#include "util/strings.hpp"
+
+namespace sg::spotguide {
+namespace {
+
+using pipeline::Host;
+using Severity = LintIssue::Severity;
+
+// A stand-in for a secret's value that parses as the setting's type, so a
+// secret-fed setting is checked for presence but not for its (unknown) value.
+std::string placeholder_for(const settings::Setting* s) {
+  if (!s) return "secret";
+  switch (s->type) {
+    case settings::Type::Int:
+      return s->min ? std::to_string(*s->min) : "1";
+    case settings::Type::Bool:
+      return "true";
+    case settings::Type::Duration:
+      return "1s";
+    case settings::Type::Enum:
+      return s->choices.empty() ? "x" : s->choices.front();
+    case settings::Type::Map:
+      return "{}";
+    default:
+      return "secret";
+  }
+}
+
+// The setting a step key or variable name means, by any accepted spelling.
+const settings::Setting* setting_for(const settings::Schema& schema, const std::string& key_or_var) {
+  auto key = settings::canonical_key(key_or_var);
+  for (const auto& s : schema.settings) {
+    for (const auto& bare : s.env_names) {
+      if (settings::canonical_key(bare) == key) return &s;
+    }
+  }
+  if (key.starts_with("PLUGIN_")) key.erase(0, 7);
+  for (const auto& s : schema.settings) {
+    if (settings::canonical_key(s.name) == key) return &s;
+    for (const auto& a : s.aliases) {
+      if (settings::canonical_key(a) == key) return &s;
+    }
+  }
+  return nullptr;
+}
+
+bool is_from_secret(const YAML::Node& n) {
+  return n.IsMap() && n.size() == 1 && n["from_secret"];
+}
+
+void collect_secret_names(const YAML::Node& n, std::set<std::string>& out) {
+  if (is_from_secret(n)) {
+    out.insert(n["from_secret"].as<std::string>());
+  } else if (n.IsMap()) {
+    for (const auto& kv : n)
+      collect_secret_names(kv.second, out);
+  } else if (n.IsSequence()) {
+    for (const auto& x : n)
+      collect_secret_names(x, out);
+  }
+}
+
+// The key -> value pairs a host reads as settings from this step.
+std::vector<std::pair<std::string, YAML::Node>> setting_nodes(Host host, const YAML::Node& step) {
+  static const std::set<std::string> reserved = {"image",        "commands", "secrets",    "environment", "when",
+                                                 "group",        "volumes",  "privileged", "pull",        "detach",
+                                                 "network_mode", "networks", "entrypoint", "command",     "depends_on",
+                                                 "failure",      "name",     "settings"};
+  std::vector<std::pair<std::string, YAML::Node>> out;
+  if (host == Host::Drone08) {
+    for (const auto& kv : step) {
+      if (!reserved.count(kv.first.Scalar())) out.emplace_back(kv.first.Scalar(), kv.second);
+    }
+  } else if (auto s = step["settings"]; s && s.IsMap()) {
+    for (const auto& kv : s)
+      out.emplace_back(kv.first.Scalar(), kv.second);
+  }
+  return out;
+}
+
+bool templated(const std::string& v) {
+  return v.find("${") != std::string::npos || v.find("{{") != std::string::npos;
+}
+
+// True when message names one of vars as a whole word (PLUGIN_A, not PLUGIN_AB).
+bool mentions_any(const std::string& message, const std::set<std::string>& vars) {
+  auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  for (const auto& v : vars) {
+    for (auto pos = message.find(v); pos != std::string::npos; pos = message.find(v, pos + 1)) {
+      auto end = pos + v.size();
+      if ((pos == 0 || !word(message[pos - 1])) && (end >= message.size() || !word(message[end]))) return true;
+    }
+  }
+  return false;
+}
+
+class StepLinter {
+ public:
+  StepLinter(Host host, std::string name, const YAML::Node& step, LintResult& out)
+      : host_(host), name_(std::move(name)), step_(step), out_(out) {}
+
+  void run() {
+    if (!step_.IsMap() || !step_["image"]) return;
+    auto image = step_["image"].as<std::string>();
+    auto known = identify_image(image);
+    if (!known) return;
+    const auto* schema = plugin_schema(known->plugin);
+    if (!schema) {
+      warn("runs " + known->plugin + " (" + image + "), which this build of spotguide cannot check");
+      return;
+    }
+    ++out_.steps_checked;
+    auto env = environment(*schema);
+    check_plain_secrets(*schema);
+    check_placeholders();
+    auto r = settings::resolve(*schema, env);
+    report(r, "");
+    if (schema->forward_unknown) check_proxied(env, r);
+  }
+
+ private:
+  void error(std::string m) { out_.issues.push_back({Severity::Error, name_, std::move(m)}); }
+  void warn(std::string m) { out_.issues.push_back({Severity::Warning, name_, std::move(m)}); }
+
+  // The step's environment, with every referenced secret present.
+  settings::Environment environment(const settings::Schema& schema) {
+    std::set<std::string> secret_names;
+    for (const auto& [key, value] : setting_nodes(host_, step_)) {
+      collect_secret_names(value, secret_names);
+    }
+    if (auto e = step_["environment"]) collect_secret_names(e, secret_names);
+    std::map<std::string, std::string> secrets;
+    for (const auto& [key, value] : setting_nodes(host_, step_)) {
+      if (is_from_secret(value))
+        secrets[value["from_secret"].as<std::string>()] = placeholder_for(setting_for(schema, key));
+    }
+    for (const auto& n : secret_names)
+      secrets.emplace(n, "secret");
+    if (auto list = step_["secrets"]; list && list.IsSequence()) {
+      for (const auto& s : list) {
+        std::string source = s.IsMap() ? s["source"].as<std::string>() : s.as<std::string>();
+        std::string target = s.IsMap() ? s["target"].as<std::string>() : source;
+        secrets[source] = placeholder_for(setting_for(schema, target));
+        unchecked_.insert(util::to_upper(target));
+      }
+    }
+    auto se = pipeline::step_environment(host_, name_, step_, secrets, {});
+    for (const auto& e : se.errors)
+      error(e);
+    settings::Environment env;
+    for (const auto& [k, v] : se.env) {
+      env[k] = v;
+      if (templated(v)) unchecked_.insert(k);
+    }
+    for (const auto& [key, value] : setting_nodes(host_, step_)) {
+      if (is_from_secret(value)) unchecked_.insert("PLUGIN_" + util::to_upper(key));
+    }
+    return env;
+  }
+
+  void check_plain_secrets(const settings::Schema& schema) {
+    auto how = host_ == Host::Drone08 ? std::string("list it under `secrets:`") : std::string("use `from_secret:`");
+    for (const auto& [key, value] : setting_nodes(host_, step_)) {
+      const auto* s = setting_for(schema, key);
+      if (!s || !s->is_secret() || is_from_secret(value) || value.IsNull()) continue;
+      if (value.IsScalar() && (templated(value.Scalar()) || value.Scalar().empty())) continue;
+      error("setting `" + key + "` is a secret but its value is written in the file; " + how + " instead");
+    }
+    if (auto e = step_["environment"]; e && e.IsMap()) {
+      for (const auto& kv : e) {
+        const auto* s = setting_for(schema, kv.first.Scalar());
+        if (!s || !s->is_secret() || is_from_secret(kv.second)) continue;
+        if (kv.second.IsScalar() && templated(kv.second.Scalar())) continue;
+        error("environment variable " + kv.first.Scalar() + " carries secret setting `" + s->name +
+              "` as a plain value; use `from_secret:` instead");
+      }
+    }
+  }
+
+  // Banzai's templates mark what a user must fill in with [[...]].
+  void check_placeholders() {
+    static const std::regex placeholder(R"(\[\[\s*([A-Za-z0-9_.-]+)\s*\]\])");
+    std::set<std::string> seen;
+    std::function<void(const YAML::Node&)> walk = [&](const YAML::Node& n) {
+      if (n.IsScalar()) {
+        const auto& s = n.Scalar();
+        for (std::sregex_iterator it(s.begin(), s.end(), placeholder), end; it != end; ++it)
+          seen.insert((*it)[1]);
+      } else if (n.IsMap()) {
+        for (const auto& kv : n)
+          walk(kv.second);
+      } else if (n.IsSequence()) {
+        for (const auto& x : n)
+          walk(x);
+      }
+    };
+    walk(step_);
+    for (const auto& p : seen)
+      warn("placeholder [[" + p + "]] is not filled in (spotguide render fills a spotguide's template)");
+  }
+
+  void report(const settings::Resolution& r, const std::string& context) {
+    for (const auto& e : r.errors) {
+      // Values that only exist at run time cannot be judged here.
+      if (mentions_any(e, unchecked_) || e.find("cannot be opened") != std::string::npos) continue;
+      error(context + e);
+    }
+    for (const auto& w : r.warnings) {
+      // An unknown key is almost always a typo the plugin would ignore.
+      if (w.starts_with("unknown setting")) {
+        error(context + w);
+      } else {
+        warn(context + w);
+      }
+    }
+  }
+
+  // k8s-proxy runs another image with the step's remaining settings: when
+  // that image is one of our plugins, check them against its schema too.
+  void check_proxied(const settings::Environment& env, const settings::Resolution& outer) {
+    auto it = env.find("PLUGIN_ORIGINAL_IMAGE");
+    if (it == env.end()) return;
+    auto inner = identify_image(it->second);
+    if (!inner) return;
+    const auto* schema = plugin_schema(inner->plugin);
+    if (!schema) {
+      warn("the proxied image " + it->second + " runs " + inner->plugin +
+           ", which this build of spotguide cannot check");
+      return;
+    }
+    settings::Environment inner_env;
+    for (const auto& [k, v] : env) {
+      if (!k.starts_with("PLUGIN_") || !outer.consumed.count(k)) inner_env[k] = v;
+    }
+    report(settings::resolve(*schema, inner_env), "(" + inner->plugin + ", run by k8s-proxy) ");
+  }
+
+  Host host_;
+  std::string name_;
+  YAML::Node step_;
+  LintResult& out_;
+  std::set<std::string> unchecked_;  // variables whose value is a secret or substituted at run time
+};
+
+}  // namespace
+
+int LintResult::errors() const {
+  int n = 0;
+  for (const auto& i : issues)
+    n += i.severity == Severity::Error;
+  return n;
+}
+
+int LintResult::warnings() const {
+  return static_cast<int>(issues.size()) - errors();
+}
+
+LintResult lint(const std::string& yaml_text) {
+  LintResult out;
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(yaml_text);
+  } catch (const YAML::Exception& e) {
+    out.issues.push_back({Severity::Error, "", std::string("not valid YAML: ") + e.what()});
+    return out;
+  }
+  bool any_pipeline = false;
+  for (const auto& doc : docs) {
+    if (!doc.IsMap()) continue;
+    // Drone 1.x files also hold `kind: secret` and `kind: signature` documents.
+    if (doc["kind"] && doc["kind"].as<std::string>() != "pipeline") continue;
+    auto host = pipeline::detect_host(doc);
+    auto steps = pipeline::pipeline_steps(doc);
+    if (steps.empty()) continue;
+    any_pipeline = true;
+    out.host = pipeline::host_name(host);
+    for (const auto& [name, step] : steps)
+      StepLinter(host, name, step, out).run();
+  }
+  if (!any_pipeline) {
+    out.issues.push_back({Severity::Error, "",
+                          "no pipeline found: expected `pipeline:` (Drone 0.8) or `steps:` (Drone 1.x, Woodpecker)"});
+  }
+  return out;
+}
+
+std::string format(const std::string& file, const LintResult& r) {
+  std::string s;
+  for (const auto& i : r.issues) {
+    s += file + ": ";
+    if (!i.step.empty()) s += "step `" + i.step + "`: ";
+    s += i.severity == Severity::Error ? "error: " : "warning: ";
+    s += i.message + "\n";
+  }
+  s += file + ": " + std::to_string(r.steps_checked) + " plugin step(s) checked (" +
+       (r.host.empty() ? std::string("?") : r.host) + "), " + std::to_string(r.errors()) + " error(s), " +
+       std::to_string(r.warnings()) + " warning(s)\n";
+  return s;
+}
+
+}  // namespace sg::spotguide

@@ -1,0 +1,125 @@
+#include "spotguide.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "json_schema.hpp"
+#include "pipeline/step_env.hpp"
+#include "render.hpp"
+#include "util/strings.hpp"
+
+namespace sg::spotguide {
+namespace {
+
+// spotguide.schema.json, embedded by CMake (spotguide_schema.inc).
+constexpr const char* kSchemaText =
+#include "spotguide_schema.inc"
+    ;
+
+std::string read_text(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  if (!f) throw SpotguideError(p.string() + ": cannot be read");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+const nlohmann::json& spotguide_schema() {
+  static const nlohmann::json schema = nlohmann::json::parse(kSchemaText);
+  return schema;
+}
+
+Spotguide load_spotguide(const std::filesystem::path& dir) {
+  Spotguide g;
+  g.dir = dir;
+  auto file = dir / "spotguide.yaml";
+  std::vector<std::string> problems;
+  try {
+    g.descriptor = pipeline::yaml_to_json(YAML::Load(read_text(file)));
+  } catch (const YAML::Exception& e) {
+    throw SpotguideError(file.string() + ": not valid YAML: " + e.what());
+  }
+  for (const auto& p : validate(spotguide_schema(), g.descriptor))
+    problems.push_back(file.string() + ": " + p);
+  if (!problems.empty()) throw SpotguideError(util::join(problems, "\n"));
+
+  g.name = g.descriptor["name"];
+  g.description = g.descriptor["description"];
+  if (g.name != dir.filename().string())
+    problems.push_back(file.string() + ": name `" + g.name + "` differs from its directory `" +
+                       dir.filename().string() + "`");
+  for (const auto& p : g.descriptor["parameters"]) {
+    Parameter param{p["name"], p["description"], p.value("default", ""), p.contains("default"),
+                    p.value("required", false)};
+    if (param.required && param.has_default)
+      problems.push_back(file.string() + ": parameter " + param.name + " is required and has a default; pick one");
+    g.parameters.push_back(std::move(param));
+  }
+  for (const auto& r : g.descriptor["detect"]) {
+    g.detect.push_back({r["files"].get<std::vector<std::string>>(), r.value("contains", std::vector<std::string>{}),
+                        r.value("weight", 10), r["reason"]});
+  }
+  try {
+    g.pipeline_template = read_text(dir / "pipeline.yml");
+    g.values_template = read_text(dir / "values.yaml");
+  } catch (const SpotguideError& e) {
+    problems.emplace_back(e.what());
+  }
+  // Every placeholder is declared and every parameter is used somewhere.
+  std::set<std::string> declared{kValuesPlaceholder};
+  for (const auto& p : g.parameters)
+    declared.insert(p.name);
+  auto used = placeholders(g.pipeline_template);
+  auto used_in_values = placeholders(g.values_template);
+  used.insert(used_in_values.begin(), used_in_values.end());
+  for (const auto& u : used) {
+    if (!declared.count(u))
+      problems.push_back((dir / "pipeline.yml").string() + ": placeholder [[ " + u +
+                         " ]] is not a parameter of spotguide.yaml");
+  }
+  for (const auto& p : g.parameters) {
+    if (!used.count(p.name)) problems.push_back(file.string() + ": parameter " + p.name + " is never used");
+  }
+  if (!problems.empty()) throw SpotguideError(util::join(problems, "\n"));
+  return g;
+}
+
+std::vector<Spotguide> load_all(const std::filesystem::path& root) {
+  std::vector<Spotguide> out;
+  std::vector<std::string> problems;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(root, ec)) {
+    if (!entry.is_directory() || !std::filesystem::exists(entry.path() / "spotguide.yaml")) continue;
+    try {
+      out.push_back(load_spotguide(entry.path()));
+    } catch (const SpotguideError& e) {
+      problems.emplace_back(e.what());
+    }
+  }
+  if (ec) throw SpotguideError(root.string() + ": " + ec.message());
+  if (!problems.empty()) throw SpotguideError(util::join(problems, "\n"));
+  if (out.empty()) throw SpotguideError(root.string() + ": no spotguides (no */spotguide.yaml)");
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return out;
+}
+
+std::filesystem::path default_root() {
+  if (const char* d = std::getenv("SPOTGUIDE_DIR"); d && *d) return d;
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    auto installed = exe.parent_path().parent_path() / "share/spotguide-plugins/spotguides";
+    if (std::filesystem::exists(installed)) return installed;
+  }
+  return SPOTGUIDE_SOURCE_SPOTGUIDES;
+}
+
+}  // namespace sg::spotguide
