@@ -105,6 +105,8 @@ class PipelineClientE2E : public ::testing::Test {
     auto se = step_environment(Host::Drone08, name, step, secrets, build);
     EXPECT_TRUE(se.errors.empty()) << se.errors.front();
     se.env["PATH"] = "/usr/bin:/bin";
+    for (const auto& [k, v] : sanitizer_environment())
+      se.env[k] = v;
     se.env["PLUGIN_POLL_INTERVAL"] = "20ms";
     se.env["PLUGIN_POLL_MAX_INTERVAL"] = "100ms";
     se.env["PLUGIN_RESOURCE_TIMEOUT"] = "20s";

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -23,6 +24,14 @@ http::Options control_options() {
 
 }  // namespace
 
+std::map<std::string, std::string> sanitizer_environment() {
+  std::map<std::string, std::string> env;
+  for (const char* name : {"ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"}) {
+    if (const char* v = std::getenv(name)) env[name] = v;
+  }
+  return env;
+}
+
 ServerProcess::ServerProcess(const std::string& binary, const std::vector<std::string>& args)
     : client_(std::make_unique<http::Client>(control_options())) {
   std::string tmpl = (std::filesystem::temp_directory_path() / "pipeline-api-server.XXXXXX").string();
@@ -31,7 +40,7 @@ ServerProcess::ServerProcess(const std::string& binary, const std::vector<std::s
   auto port_file = dir_ + "/port";
   std::vector<std::string> argv = {binary, "--port", "0", "--port-file", port_file};
   argv.insert(argv.end(), args.begin(), args.end());
-  process_ = std::make_unique<util::Process>(argv, std::map<std::string, std::string>{});
+  process_ = std::make_unique<util::Process>(argv, sanitizer_environment());
   // The server prints its address once listening, then writes the port file.
   if (process_->wait_for_output("listening on", std::chrono::seconds(20))) {
     for (int i = 0; i < 200; ++i) {

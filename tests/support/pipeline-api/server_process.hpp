@@ -3,6 +3,7 @@
 // port, driven through its /_test/ control API, stopped with SIGTERM. The
 // end-to-end tests talk to it over HTTP only, as pipeline-client does.
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,6 +14,10 @@
 #include "util/process.hpp"
 
 namespace sg::testing::pipeline_api {
+
+// The sanitizer settings of the test run (the debug preset sets them), for
+// child processes, so their leak checks use the project's suppressions.
+std::map<std::string, std::string> sanitizer_environment();
 
 class ServerProcess {
  public:
