@@ -368,6 +368,17 @@ TEST_F(PipelineClientE2E, ClusterStuckCreatingTimesOut) {
   EXPECT_FALSE(fs::exists(workspace_ / ".kube" / "config"));
 }
 
+TEST_F(PipelineClientE2E, ClusterInErrorFailsWithoutWaitingForTheTimeout) {
+  start({"--config", R"({"error_clusters":{"spark-pi-e2e":"VPC limit exceeded in eu-west-1"}})"});
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = run_fixture("spark-pi.aws.pipeline.yml", "create_cluster");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.all().find("cluster spark-pi-e2e in organization acme failed: VPC limit exceeded in eu-west-1"),
+            std::string::npos)
+      << r.all();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));  // resource_timeout is 20s
+}
+
 TEST_F(PipelineClientE2E, FailedReleaseIsAnError) {
   start({"--fail-release", "release-1=pre-install hook failed: BackoffLimitExceeded", "--fail-release",
          "monitor=chart requires kubeVersion >=1.10"});
