@@ -64,6 +64,15 @@ int run_plugin(const Plugin& plugin, int argc, char** argv) {
       std::cout << schema.plugin << " " << version() << "\n";
       return exit_code::kOk;
     }
+    // Woodpecker 1.x's local backend starts every step as `<image> -c
+    // <commands>`, so a plugin step (no commands) arrives as `-c ""`. Accept
+    // exactly that; commands next to a plugin image are a pipeline mistake.
+    if (arg == "-c" && i + 1 == argc - 1 && std::string_view(argv[i + 1]).empty()) break;
+    if (arg == "-c" && i + 1 < argc) {
+      std::cerr << plugin.schema.plugin << ": got commands (`-c " << argv[i + 1]
+                << "`); a plugin step takes `settings:`, not `commands:`.\n";
+      return exit_code::kInvalidSettings;
+    }
     return usage_error(plugin, std::string(arg));
   }
 

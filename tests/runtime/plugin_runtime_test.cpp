@@ -66,6 +66,17 @@ TEST(PluginRuntime, HelpAndVersion) {
   EXPECT_EQ(bad.exit_code, 2);
 }
 
+// Woodpecker 1.x's local backend runs a plugin step as `<image> -c ""`.
+TEST(PluginRuntime, AcceptsWoodpeckerLocalEmptyScript) {
+  auto r = run_probe({{"PLUGIN_NAME", "wp"}}, {"-c", ""});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("probe ran"), std::string::npos) << r.out;
+  auto cmds = run_probe({}, {"-c", "make test"});
+  EXPECT_EQ(cmds.exit_code, 2);
+  EXPECT_NE(cmds.err.find("not `commands:`"), std::string::npos) << cmds.err;
+  EXPECT_EQ(cmds.out.find("probe ran"), std::string::npos);
+}
+
 TEST(PluginRuntime, InvalidSettingsExitTwoAndListEveryProblem) {
   auto r = run_probe({{"PLUGIN_COUNT", "-1"},
                       {"PLUGIN_TIMEOUT", "forever"},
