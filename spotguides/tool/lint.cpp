@@ -168,6 +168,13 @@ class StepLinter {
     for (const auto& [key, value] : setting_nodes(host_, step_)) {
       if (is_from_secret(value)) unchecked_.insert("PLUGIN_" + util::to_upper(key));
     }
+    // Cross-setting rules name settings, not variables ("endpoint must be a
+    // URL"): a run-time value must not fail those either.
+    std::set<std::string> names;
+    for (const auto& var : unchecked_) {
+      if (const auto* s = setting_for(schema, var)) names.insert(s->name);
+    }
+    unchecked_.insert(names.begin(), names.end());
     return env;
   }
 
