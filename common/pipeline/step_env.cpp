@@ -212,16 +212,47 @@ Host detect_host(const YAML::Node& doc) {
   return Host::Woodpecker;
 }
 
+// YAML 1.1 merge keys (`<<: *anchor`), which Drone and Woodpecker resolve
+// (Go's yaml) and yaml-cpp keeps as an ordinary "<<" key. Explicit keys win.
+YAML::Node resolve_merge_keys(const YAML::Node& n) {
+  if (n.IsSequence()) {
+    YAML::Node out(YAML::NodeType::Sequence);
+    for (const auto& x : n)
+      out.push_back(resolve_merge_keys(x));
+    return out;
+  }
+  if (!n.IsMap()) return n;
+  YAML::Node out(YAML::NodeType::Map);
+  auto merge_from = [&](const YAML::Node& src) {
+    if (!src.IsMap()) return;
+    for (const auto& kv : resolve_merge_keys(src)) {
+      if (!out[kv.first.Scalar()]) out[kv.first.Scalar()] = kv.second;
+    }
+  };
+  for (const auto& kv : n) {
+    if (kv.first.Scalar() != "<<") out[kv.first.Scalar()] = resolve_merge_keys(kv.second);
+  }
+  if (auto m = n["<<"]) {
+    if (m.IsSequence()) {
+      for (const auto& src : m)
+        merge_from(src);
+    } else {
+      merge_from(m);
+    }
+  }
+  return out;
+}
+
 std::vector<std::pair<std::string, YAML::Node>> pipeline_steps(const YAML::Node& doc) {
   std::vector<std::pair<std::string, YAML::Node>> out;
   auto steps = doc["pipeline"] ? doc["pipeline"] : doc["steps"];
   if (!steps) return out;
   if (steps.IsMap()) {
     for (const auto& kv : steps)
-      out.emplace_back(kv.first.Scalar(), kv.second);
+      out.emplace_back(kv.first.Scalar(), resolve_merge_keys(kv.second));
   } else if (steps.IsSequence()) {
     for (const auto& s : steps)
-      out.emplace_back(s["name"] ? s["name"].as<std::string>() : "", s);
+      out.emplace_back(s["name"] ? s["name"].as<std::string>() : "", resolve_merge_keys(s));
   }
   return out;
 }

@@ -42,7 +42,10 @@ struct StepEnvironment {
   std::vector<std::string> errors;         // e.g. a referenced secret that does not exist
 };
 
-// Steps of a pipeline document in file order: `pipeline:` (0.8) or `steps:`
+// A copy of n with YAML merge keys (`<<: *anchor`) applied, as Go's yaml does.
+YAML::Node resolve_merge_keys(const YAML::Node& n);
+
+// Steps of a pipeline document in file order, merge keys applied: `pipeline:` (0.8) or `steps:`
 // (Drone 1.x list, Woodpecker list or map).
 std::vector<std::pair<std::string, YAML::Node>> pipeline_steps(const YAML::Node& doc);
 Host detect_host(const YAML::Node& doc);

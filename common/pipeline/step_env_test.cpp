@@ -117,4 +117,21 @@ TEST(StepEnv, ReadsEveryFixturePipeline) {
   }
 }
 
+TEST(StepEnv, MergeKeysApplyLikeGoYaml) {
+  auto doc = YAML::Load(R"(steps:
+  - name: a
+    settings: &common {x: 1, y: 2}
+  - name: b
+    settings:
+      <<: *common
+      y: 3
+)");
+  auto steps = pipeline_steps(doc);
+  ASSERT_EQ(steps.size(), 2u);
+  auto env = step_environment(Host::Woodpecker, "b", steps[1].second, {}, {});
+  EXPECT_EQ(env.env["PLUGIN_X"], "1");
+  EXPECT_EQ(env.env["PLUGIN_Y"], "3");
+  EXPECT_EQ(env.env.count("PLUGIN_<<"), 0u);
+}
+
 }  // namespace sg::pipeline

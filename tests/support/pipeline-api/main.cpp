@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,8 @@ recorded as violations (GET /_test/violations) and listed at exit.
   --release-delay D         PENDING_INSTALL/UPGRADE this long (default 100ms)
   --lb-pending D            endpoints answer 202 this long after deploy (default 200ms)
   --kubeconfig-format F     json | base64 | yaml (default json)
+  --kubeconfig-file F       hand out this kubeconfig for every cluster (the demo
+                            points the later steps at the local test cluster)
   --stuck-cluster NAME      a cluster that never leaves CREATING (repeatable)
   --fail-release NAME[=MSG] a release that ends FAILED (repeatable)
   --config JSON             any behaviour keys as JSON (see POST /_test/config)
@@ -110,6 +113,12 @@ int main(int argc, char** argv) {
         b.release_ready_ms = millis(v);
       } else if (arg == "--lb-pending") {
         b.lb_pending_ms = millis(v);
+      } else if (arg == "--kubeconfig-file") {
+        std::ifstream f(v);
+        if (!f) return usage_error("cannot read " + v);
+        std::stringstream text;
+        text << f.rdbuf();
+        sg::testing::pipeline_api::apply(b, {{"kubeconfig", text.str()}});
       } else if (arg == "--kubeconfig-format") {
         sg::testing::pipeline_api::apply(b, {{"kubeconfig_format", v}});
       } else if (arg == "--stuck-cluster") {

@@ -38,6 +38,7 @@ nlohmann::json to_json(const Behaviour& b) {
           {"release_ready_ms", b.release_ready_ms},
           {"lb_pending_ms", b.lb_pending_ms},
           {"kubeconfig_format", b.kubeconfig_format},
+          {"kubeconfig", b.kubeconfig},
           {"stuck_clusters", b.stuck_clusters},
           {"error_clusters", b.error_clusters},
           {"failed_releases", b.failed_releases},
@@ -75,6 +76,8 @@ void apply(Behaviour& b, const nlohmann::json& patch) {
             next.kubeconfig_format != "base64") {
           throw std::invalid_argument("kubeconfig_format must be json, yaml or base64");
         }
+      } else if (key == "kubeconfig") {
+        next.kubeconfig = v.get<std::string>();
       } else if (key == "stuck_clusters") {
         next.stuck_clusters = v.get<std::vector<std::string>>();
       } else if (key == "error_clusters") {
@@ -337,6 +340,7 @@ struct Server::Impl {
   }
 
   std::string kubeconfig(const ClusterState& c) const {
+    if (!b.kubeconfig.empty()) return b.kubeconfig;
     return "apiVersion: v1\nkind: Config\nclusters:\n- name: " + c.name + "\n  cluster:\n    server: https://" +
            std::to_string(c.id) + ".clusters.pipeline.test:6443\n    certificate-authority-data: " +
            util::base64_encode("-----BEGIN CERTIFICATE-----\nfake\n-----END CERTIFICATE-----\n") +

@@ -38,14 +38,18 @@ struct Token {
 // What the server does; every field can be changed at run time with
 // POST /_test/config (a JSON object with any of these keys).
 struct Behaviour {
-  std::string generation = "orgs";          // "orgs" (/orgs/{org}/clusters) or "0.3.0" (/clusters)
-  std::int64_t cluster_create_ms = 300;     // CREATING (HEAD 400) this long, then RUNNING
-  std::int64_t cluster_delete_ms = 200;     // DELETING this long, then gone (404)
-  std::int64_t helm_ready_ms = 100;         // Tiller answers this long after the cluster runs
-  std::int64_t release_ready_ms = 100;      // PENDING_INSTALL/PENDING_UPGRADE this long
-  std::int64_t lb_pending_ms = 200;         // endpoints answer 202 this long after a release is deployed
-  std::string kubeconfig_format = "json";   // json ({"data": yaml}), base64 ({"data": base64}), yaml (text/plain)
-  std::vector<std::string> stuck_clusters;  // never leave CREATING
+  std::string generation = "orgs";         // "orgs" (/orgs/{org}/clusters) or "0.3.0" (/clusters)
+  std::int64_t cluster_create_ms = 300;    // CREATING (HEAD 400) this long, then RUNNING
+  std::int64_t cluster_delete_ms = 200;    // DELETING this long, then gone (404)
+  std::int64_t helm_ready_ms = 100;        // Tiller answers this long after the cluster runs
+  std::int64_t release_ready_ms = 100;     // PENDING_INSTALL/PENDING_UPGRADE this long
+  std::int64_t lb_pending_ms = 200;        // endpoints answer 202 this long after a release is deployed
+  std::string kubeconfig_format = "json";  // json ({"data": yaml}), base64 ({"data": base64}), yaml (text/plain)
+  // The kubeconfig every cluster hands out; empty: a made-up one per cluster.
+  // The demo sets the local test cluster's, so the steps after
+  // pipeline-client reach a real API server.
+  std::string kubeconfig;
+  std::vector<std::string> stuck_clusters;             // never leave CREATING
   std::map<std::string, std::string> error_clusters;   // end in status ERROR with this message
   std::map<std::string, std::string> failed_releases;  // end FAILED with this Helm error
   std::string release_failure_mode = "sync";           // sync: the POST/PUT answers the error; async: later
