@@ -28,7 +28,7 @@ BuildInput input(SparkConf extra = {}, std::vector<std::string> args = {}) {
 }
 
 const nlohmann::json& container(const DriverSpec& d) {
-  return d.pod["spec"]["containers"][0];
+  return d.pod["spec"]["containers"].back();
 }
 
 std::string env(const DriverSpec& d, const std::string& name) {
@@ -150,10 +150,12 @@ TEST(DriverBuilder, PodTemplateContainerBecomesTheDriver) {
   auto d = build_driver(in);
   EXPECT_EQ(d.pod["spec"]["restartPolicy"], "Never");
   EXPECT_EQ(d.pod["metadata"]["labels"]["a"], "b");
+  // As Spark: the template's other containers first, the driver last.
   ASSERT_EQ(d.pod["spec"]["containers"].size(), 2u);
-  EXPECT_EQ(d.pod["spec"]["containers"][0]["name"], "main");
-  EXPECT_EQ(d.pod["spec"]["containers"][0]["image"], "apache/spark:4.0.5");
-  EXPECT_EQ(d.pod["spec"]["containers"][1]["name"], "side");
+  EXPECT_EQ(d.pod["spec"]["containers"][0]["name"], "side");
+  EXPECT_EQ(d.pod["spec"]["containers"][1]["name"], "main");
+  EXPECT_EQ(d.pod["spec"]["containers"][1]["image"], "apache/spark:4.0.5");
+  EXPECT_EQ(d.container_name, "main");
 }
 
 TEST(DriverBuilder, PropertiesTextEscapesLikeJava) {

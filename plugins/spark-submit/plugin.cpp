@@ -14,6 +14,7 @@
 #include "kube/logs.hpp"
 #include "kube/watch.hpp"
 #include "log/log.hpp"
+#include "log/redactor.hpp"
 #include "operator_app.hpp"
 #include "runtime/error.hpp"
 #include "settings.hpp"
@@ -213,7 +214,7 @@ int watch_driver(Context& ctx, kube::Client& c, const DriverSpec& d) {
   return code;
 }
 
-int submit_native(Context& ctx, kube::Client& c, DriverSpec& d) {
+int submit_native(Context& ctx, kube::Client& c, DriverSpec& d, bool wait) {
   auto t0 = clock_type::now();
   auto created = c.create(res::pods, d.ns, d.pod);
   spdlog::debug("driver pod created {} ms after the request", ms_since(t0));
@@ -244,7 +245,7 @@ int submit_native(Context& ctx, kube::Client& c, DriverSpec& d) {
   ctx.report.set("APP_ID", d.app_id);
   ctx.report.set("SUBMISSION_ID", sid);
   spdlog::info("submitted {} as {} (submission id {})", d.properties.at("spark.app.name"), d.app_id, sid);
-  if (!ctx.settings.flag("wait")) {
+  if (!wait) {
     ctx.report.line(d.app_id);
     ctx.report.line("submission id " + sid + " (status: mode: status, app_id: " + sid + ")");
     return 0;
@@ -252,13 +253,13 @@ int submit_native(Context& ctx, kube::Client& c, DriverSpec& d) {
   return watch_driver(ctx, c, d);
 }
 
-int submit_operator(Context& ctx, kube::Client& c, const json& app) {
+int submit_operator(Context& ctx, kube::Client& c, const json& app, bool wait) {
   const std::string ns = app["metadata"]["namespace"];
   const std::string name = app["metadata"]["name"];
   c.create(kSparkApplications, ns, app);
   ctx.report.set("APP_NAME", name);
   spdlog::info("created SparkApplication {}/{}", ns, name);
-  if (!ctx.settings.flag("wait")) {
+  if (!wait) {
     ctx.report.line("SparkApplication " + ns + "/" + name);
     return 0;
   }
@@ -285,6 +286,26 @@ int submit_operator(Context& ctx, kube::Client& c, const json& app) {
   return st.exit_code;
 }
 
+// Properties that carry credentials (an OAuth token, a storage account key)
+// end up in spark.properties, which a dry run prints: mask their values in
+// every log line. Values pulled in by {{ .PLUGIN_X }} templates from CI
+// secrets are masked by the runtime already.
+void hide_secret_properties(const SparkConf& conf) {
+  for (const auto& [k, v] : conf) {
+    auto key = util::to_lower(k);
+    // File paths and the names of Kubernetes Secrets to mount are not secret.
+    if (key.ends_with("file") || key.ends_with("path") || v.empty() || key.find(".secrets.") != std::string::npos ||
+        key.find("secretkeyref") != std::string::npos)
+      continue;
+    for (const char* word : {"token", "password", "secret", "account.key", "access.key", "credential"}) {
+      if (key.find(word) != std::string::npos) {
+        log::redactor().add_secret(v);
+        break;
+      }
+    }
+  }
+}
+
 int exec(Context& ctx) {
   const auto& v = ctx.settings;
   const auto& mode = v.str("mode");
@@ -295,9 +316,13 @@ int exec(Context& ctx) {
   }
 
   auto sub = resolve_submission(submission_input(v));
+  hide_secret_properties(sub.conf);
   for (const auto& w : sub.warnings)
     spdlog::warn("{}", w);
   bool dry = v.flag("dry_run");
+  // Spark's own switch counts when the setting is not given.
+  auto wait_conf = sub.conf.find("spark.kubernetes.submission.waitAppCompletion");
+  bool wait = (v.is_set("wait") || wait_conf == sub.conf.end()) ? v.flag("wait") : wait_conf->second != "false";
 
   BuildInput in;
   std::optional<kube::Config> config;
@@ -325,7 +350,7 @@ int exec(Context& ctx) {
       return 0;
     }
     kube::Client c(*config);
-    return submit_operator(ctx, c, app);
+    return submit_operator(ctx, c, app, wait);
   }
 
   auto d = build_driver(in);
@@ -342,7 +367,7 @@ int exec(Context& ctx) {
     return 0;
   }
   kube::Client c(*config);
-  return submit_native(ctx, c, d);
+  return submit_native(ctx, c, d, wait);
 }
 
 }  // namespace

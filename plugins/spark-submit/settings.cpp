@@ -94,7 +94,7 @@ Schema build() {
        .type = Type::Bool,
        .default_value = "true",
        .description = "Wait for the driver, streaming its log, and exit with its exit code. false: print the "
-                      "application id and return."},
+                      "application id and return. Unset: spark.kubernetes.submission.waitAppCompletion decides."},
       {.name = "timeout",
        .type = Type::Duration,
        .default_value = "24h",

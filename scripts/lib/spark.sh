@@ -5,8 +5,8 @@
 # spark-kubernetes and the fabric8 client included) installed into a venv in
 # the spotguide cache; it runs on the machine's JDK 17. `submit` runs it in
 # cluster mode against the kube peer (scripts/testenv kube). No daemon: there
-# is nothing to start or stop. docs/testenv-spark.md has the why and the
-# measured costs; docs/spark-objects.md what spark-submit creates.
+# is nothing to start or stop. docs/testenv-spark.md has the why, the
+# measured costs and what spark-submit creates.
 
 # Bump when the way Spark is installed changes (pip flags, checks), so that
 # an install made by the old recipe is redone.
@@ -18,7 +18,7 @@ spark_defaults() {
     # The newest 4.0.x on PyPI when this was written (2026-11). 4.0 is the
     # oldest line that is still Scala 2.13/Java 17 only and the one the
     # plugin targets first; 4.1+ changed the driver objects (see
-    # docs/spark-objects.md), so a bump means re-capturing the goldens.
+    # docs/testenv-spark.md), so a bump means re-capturing the goldens.
     SPARK_VERSION="${SPOTGUIDE_SPARK_VERSION:-4.0.5}"
     SPARK_PYTHON="${SPOTGUIDE_PYTHON:-python3}"
     # KUBERNETES_CERTS_CLIENT_KEY_ALGO for the submission client; set by submit.
@@ -322,7 +322,7 @@ usage: scripts/testenv spark <verb> [args]
   status             installed version, paths and size; exit 0 if installed, 3 if not
 
 environment: SPOTGUIDE_SPARK_VERSION (default 4.0.5), SPOTGUIDE_JAVA, SPOTGUIDE_PYTHON.
-See docs/testenv-spark.md and docs/spark-objects.md.
+See docs/testenv-spark.md.
 USAGE
 }
 

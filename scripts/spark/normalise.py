@@ -15,8 +15,8 @@ another ConfigMap) goes to "others". Prints, with sorted keys:
 (its stderr, see rule 5) are given. With no driver pod among the objects
 (the submission failed early) pod/configMap/service are null.
 
-Standard library only. The C++ golden tests port this file rule by rule, so
-it stays small; every rule is listed here and in docs/spark-objects.md.
+Standard library only; the reference tests run it on the objects of both
+tools (capture.sh), so one set of rules serves both. See docs/testenv-spark.md.
 
  1. Server bookkeeping is dropped: metadata.{uid, resourceVersion,
     creationTimestamp, managedFields, generation, selfLink}, status, and the
@@ -43,8 +43,7 @@ it stays small; every rule is listed here and in docs/spark-objects.md.
     becomes "<DATE>"; timestamp properties (spark.app.submitTime, and any
     key ending in "Time"/"time" whose value is 12+ digits) become "<TIME>".
  4. Lists whose order Spark does not define are sorted: container env by
-    name (driverEnv/secretKeyRef entries come from hash maps; the fixed
-    entries' order is documented in docs/spark-objects.md), pod volumes by
+    name (driverEnv/secretKeyRef entries come from hash maps), pod volumes by
     name, volumeMounts by (mountPath, name). Ports, args, containers,
     tolerations, imagePullSecrets and keyToPath items keep their order.
  5. The log (--log) keeps the lines of the loggers Client,
