@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include <pwd.h>
 #include <spdlog/spdlog.h>
 
 #include "driver_builder.hpp"
@@ -110,10 +111,11 @@ kube::Config cluster_config(const settings::Values& v, const ci::Metadata& ci, c
   return c;
 }
 
+// Spark's Utils.getCurrentUserName: $SPARK_USER, else the OS user.
 std::string spark_user(const settings::Environment& env) {
   if (auto it = env.find("SPARK_USER"); it != env.end() && !it->second.empty()) return it->second;
-  if (auto it = env.find("USER"); it != env.end() && !it->second.empty()) return it->second;
-  return "root";
+  if (const passwd* pw = getpwuid(getuid()); pw && pw->pw_name) return pw->pw_name;
+  return std::to_string(getuid());
 }
 
 std::string ms_since(clock_type::time_point t0) {
