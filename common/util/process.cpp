@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -130,7 +131,9 @@ ProcessResult Process::wait(std::chrono::milliseconds timeout) {
     pump(100);
   }
   int status = 0;
-  waitpid(pid_, &status, 0);
+  struct rusage ru {};
+  wait4(pid_, &status, 0, &ru);
+  result_.max_rss_kb = ru.ru_maxrss;
   reaped_ = true;
   if (WIFEXITED(status))
     result_.exit_code = WEXITSTATUS(status);

@@ -16,6 +16,7 @@ struct ProcessResult {
   std::string out;
   std::string err;
   bool timed_out = false;
+  long max_rss_kb = 0;  // peak RSS of the process and its waited-for descendants (benches)
 };
 
 class Process {
