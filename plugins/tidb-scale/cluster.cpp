@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "planner.hpp"
 #include "runtime/error.hpp"
 
 namespace sg::tidb_scale {
@@ -101,8 +102,15 @@ ClusterState Cluster::observe_with_leader(std::chrono::milliseconds wait, std::c
   auto deadline = std::chrono::steady_clock::now() + wait;
   while (true) {
     auto s = observe();
-    if (s.pd_leader() || std::chrono::steady_clock::now() >= deadline) return s;
-    spdlog::info("PD has no leader yet; waiting up to leader_wait for an election");
+    // Right after a leader change PD reports members unhealthy for a few
+    // seconds, and stores Down until they heartbeat to the new leader (it
+    // starts from their last persisted heartbeat): wait for a leader, a
+    // healthy majority and live stores. A real outage is alerted on a
+    // little later; a passing one is not mistaken for it.
+    auto r = check_cluster(s);
+    bool electing = r && (r->rule == "pd-leader" || r->rule == "pd-quorum" || r->rule == "mass-outage");
+    if (!electing || std::chrono::steady_clock::now() >= deadline) return s;
+    spdlog::info("PD: {}; waiting up to leader_wait", r->message);
     if (!cancel.sleep_for(poll)) throw Cancelled(cancel.exit_code());
   }
 }

@@ -46,7 +46,8 @@ class Cluster {
   // has a leader (without one PD answers nothing else, and the planner
   // refuses anyway).
   ClusterState observe();
-  // Observes until PD has a leader or `wait` passed; the last observation.
+  // Observes until PD has a leader and a healthy majority and the stores
+  // are not mostly Down, or `wait` passed; the last observation.
   ClusterState observe_with_leader(std::chrono::milliseconds wait, std::chrono::milliseconds poll,
                                    const CancelToken& cancel);
 

@@ -60,7 +60,7 @@ Plan make_plan(const ClusterState& state, const PlanOptions& options);
 
 // Observe-first rules every acting run passes before anything changes: a
 // healthy PD majority, a leader, and no mass outage (more than 1/3 of PD, or
-// a majority of the live stores, unhealthy).
+// a majority of the live stores, Down).
 std::optional<Refusal> check_cluster(const ClusterState& state);
 
 // May store `id` be deleted now? One store at a time (no other store Offline),

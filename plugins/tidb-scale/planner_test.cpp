@@ -217,6 +217,19 @@ TEST(TidbPlanner, MassOutageOnlyAlerts) {
   ASSERT_TRUE(p.refusal);
   EXPECT_EQ(p.refusal->rule, "mass-outage");
   EXPECT_TRUE(p.steps.empty());
+  // 2 of 3 PD members unhealthy is a quorum loss; 1 of 3 is not an outage.
+  auto pd = cluster(3, 5, 2);
+  pd.pd[2].healthy = false;
+  EXPECT_FALSE(make_plan(pd, {.goal = Goal::Heal}).refusal);
+  pd.pd[1].healthy = false;
+  EXPECT_EQ(make_plan(pd, {.goal = Goal::Heal}).refusal->rule, "pd-quorum");
+  // Disconnected stores (as right after a PD leader change) only warn.
+  auto dis = cluster(3, 5, 2);
+  for (int i = 0; i < 4; ++i)
+    dis.stores[static_cast<std::size_t>(i)].state = StoreState::Disconnected;
+  auto w = make_plan(dis, {.goal = Goal::Heal});
+  EXPECT_FALSE(w.refusal);
+  EXPECT_EQ(w.warnings.size(), 4u);
 }
 
 TEST(TidbPlanner, ScaleOutOrderAndPlanFormat) {

@@ -124,6 +124,8 @@ http::Options http_options(const Values& v) {
 int exec(Context& ctx) {
   const auto& v = ctx.settings;
   auto options = plan_options(v);
+  // Lines as they come: a scale-in can take long, and CI logs should show it.
+  ctx.report.stream_lines(true);
   if (v.has("state_file")) {
     auto state = parse_state(read_file(v.str("state_file"), "state_file"));
     report_state(ctx.report, state);
@@ -166,7 +168,6 @@ int exec(Context& ctx) {
     return 0;
   }
   if (plan.steps.empty()) return 0;
-  ctx.report.stream_lines(true);
   ExecOptions eo{.goal = options.goal,
                  .force = options.force,
                  .timeout = v.duration("timeout"),

@@ -133,7 +133,9 @@ Schema build() {
       {.name = "leader_wait",
        .type = Type::Duration,
        .default_value = "30s",
-       .description = "How long to wait for PD to elect a leader before refusing (rule pd-leader)."},
+       .description = "How long to wait for PD to elect a leader and for a healthy majority before refusing (rules "
+                      "pd-leader, pd-quorum); also how long a mass outage must last before the alert (stores look "
+                      "Down for a moment after a PD leader change)."},
       {.name = "evict_leader_timeout",
        .type = Type::Duration,
        .default_value = "5m",

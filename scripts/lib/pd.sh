@@ -716,7 +716,11 @@ pd_member_verb() {
             local mode=""
             # Still a member? Otherwise (DELETE /members/name/...) its data
             # dir belongs to a removed member and PD would refuse it.
-            if ! pd_api members | jq -e --arg n "$name" '.members[]? | select(.name == $n)' >/dev/null; then
+            # Without a quorum nobody can say (pd_api fails): then it is
+            # still a member, and its data dir is what brings the quorum back.
+            local members
+            if members="$(pd_api members)" &&
+               ! jq -e --arg n "$name" '.members[]? | select(.name == $n)' >/dev/null <<<"$members"; then
                 mode=--join
                 sg_log "${name} is no longer a member; it joins again as a new one"
             fi
