@@ -1,0 +1,118 @@
+#include "cluster.hpp"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "planner.hpp"
+#include "runtime/error.hpp"
+
+namespace sg::tidb_scale {
+
+nlohmann::json TidbClusterRef::get() const {
+  return client_.get(kTidbClusters, ns_, name_);
+}
+
+void TidbClusterRef::set_replicas(const std::string& component, int replicas) const {
+  client_.patch(kTidbClusters, ns_, name_, {{"spec", {{component, {{"replicas", replicas}}}}}}, kube::PatchType::Merge);
+}
+
+std::optional<int> TidbClusterRef::spec_replicas(const std::string& component) const {
+  auto tc = get();
+  auto p = nlohmann::json::json_pointer("/spec/" + component + "/replicas");
+  if (!tc.contains(p) || !tc[p].is_number_integer()) return std::nullopt;
+  return tc[p].get<int>();
+}
+
+std::string TidbClusterRef::describe() const {
+  return kube::describe(kTidbClusters, ns_, name_);
+}
+
+ClusterState Cluster::observe() {
+  ClusterState s;
+  auto leader = pd_.leader();
+  std::vector<PdHealth> health;
+  try {
+    health = pd_.health();
+  } catch (const Error& e) {
+    // PD reports member health only with a working quorum; no answer at all
+    // means none: every endpoint counts as an unhealthy member.
+    spdlog::warn("no PD member reports the cluster's health: {}", e.what());
+    for (const auto& url : pd_.endpoints())
+      health.push_back({url, false});
+    leader.reset();
+  }
+  for (const auto& h : health)
+    s.pd.push_back({h.name, h.healthy, leader && *leader == h.name});
+  // /health lists only members PD knows; a member that never answered is
+  // unhealthy there already. Sorted for stable plans.
+  std::sort(s.pd.begin(), s.pd.end(), [](const PdMember& a, const PdMember& b) { return a.name < b.name; });
+  if (!leader) return s;
+  s.max_replicas = pd_.max_replicas();
+  auto stores = pd_.stores();
+  for (const auto& j : stores) {
+    if (!j.is_object()) continue;
+    auto st = j.value("store", nlohmann::json::object());
+    auto status = j.value("status", nlohmann::json::object());
+    Store x;
+    x.id = st.value("id", std::uint64_t{0});
+    x.address = st.value("address", "");
+    auto state = parse_store_state(st.value("state_name", "Up"));
+    x.state = state.value_or(StoreState::Up);
+    x.region_count = status.value("region_count", std::int64_t{0});
+    x.leader_count = status.value("leader_count", std::int64_t{0});
+    s.stores.push_back(x);
+  }
+  std::sort(s.stores.begin(), s.stores.end(), [](const Store& a, const Store& b) { return a.id < b.id; });
+  s.regions = {pd_.region_check("miss-peer"), pd_.region_check("down-peer"), pd_.region_check("offline-peer")};
+  s.schedulers = pd_.schedulers();
+  s.evicting = pd_.evicting_stores();
+  if (tc_) {
+    auto tc = tc_->get();
+    // The operator's failover record: one entry per replaced store.
+    auto failures = nlohmann::json::json_pointer("/status/tikv/failureStores");
+    if (tc.contains(failures) && tc[failures].is_object()) s.failovers = static_cast<int>(tc[failures].size());
+    auto members = nlohmann::json::json_pointer("/status/tidb/members");
+    if (tc.contains(members) && tc[members].is_object()) {
+      const auto& m = tc[members];
+      for (auto it = m.begin(); it != m.end(); ++it) {
+        s.tidb.push_back({it.key(), it->is_object() && it->value("health", false)});
+      }
+    }
+    std::sort(s.tidb.begin(), s.tidb.end(),
+              [](const TidbInstance& a, const TidbInstance& b) { return a.name < b.name; });
+  }
+  for (const auto& url : tidb_urls_) {
+    http::Request req;
+    req.url = url + (url.ends_with("/") ? "status" : "/status");
+    req.retry = false;
+    bool ok = false;
+    try {
+      ok = http_.send(req).ok();
+    } catch (const Error& e) {
+      spdlog::debug("TiDB {}: {}", url, e.what());
+    }
+    s.tidb.push_back({url, ok});
+  }
+  return s;
+}
+
+ClusterState Cluster::observe_with_leader(std::chrono::milliseconds wait, std::chrono::milliseconds poll,
+                                          const CancelToken& cancel) {
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  while (true) {
+    auto s = observe();
+    // Right after a leader change PD reports members unhealthy for a few
+    // seconds, and stores Down until they heartbeat to the new leader (it
+    // starts from their last persisted heartbeat): wait for a leader, a
+    // healthy majority and live stores. A real outage is alerted on a
+    // little later; a passing one is not mistaken for it.
+    auto r = check_cluster(s);
+    bool electing = r && (r->rule == "pd-leader" || r->rule == "pd-quorum" || r->rule == "mass-outage");
+    if (!electing || std::chrono::steady_clock::now() >= deadline) return s;
+    spdlog::info("PD: {}; waiting up to leader_wait", r->message);
+    if (!cancel.sleep_for(poll)) throw Cancelled(cancel.exit_code());
+  }
+}
+
+}  // namespace sg::tidb_scale

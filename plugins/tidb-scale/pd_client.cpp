@@ -1,0 +1,186 @@
+#include "pd_client.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "runtime/error.hpp"
+
+namespace sg::tidb_scale {
+namespace {
+
+const std::string kApi = "/pd/api/v1/";
+
+std::string trim_slash(std::string s) {
+  while (!s.empty() && s.back() == '/')
+    s.pop_back();
+  return s;
+}
+
+std::string snippet(const std::string& body) {
+  auto s = body.substr(0, 300);
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
+    s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+PdClient::PdClient(std::vector<std::string> endpoints, http::Options options) {
+  for (auto& e : endpoints)
+    endpoints_.push_back(trim_slash(e));
+  if (endpoints_.empty()) throw SettingsError("no PD endpoint given", "set pd_url");
+  // Failing over to the next member is quicker than retrying a dead one.
+  options.retry.max_attempts = 2;
+  http_ = std::make_unique<http::Client>(std::move(options));
+}
+
+http::Response PdClient::call(const std::string& method, const std::string& path, const std::string& body) {
+  std::string last_error;
+  for (std::size_t i = 0; i < endpoints_.size(); ++i) {
+    auto idx = (preferred_ + i) % endpoints_.size();
+    http::Request req;
+    req.method = method;
+    req.url = endpoints_[idx] + kApi + path;
+    req.body = body;
+    if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
+    try {
+      auto r = http_->send(req);
+      // 5xx from a member that lost touch with the leader: another member
+      // may know better. Other answers are PD's word.
+      if (r.status >= 500 && i + 1 < endpoints_.size() &&
+          (r.body.find("not leader") != std::string::npos || r.body.find("no leader") != std::string::npos ||
+           r.body.find("leader is nil") != std::string::npos)) {
+        last_error = endpoints_[idx] + ": HTTP " + std::to_string(r.status) + " " + snippet(r.body);
+        continue;
+      }
+      preferred_ = idx;
+      return r;
+    } catch (const http::TransportError& e) {
+      spdlog::debug("PD member {} unreachable: {}", endpoints_[idx], e.what());
+      last_error = endpoints_[idx] + ": " + e.what();
+    }
+  }
+  throw Error("no PD member answered " + method + " " + kApi + path + " (last: " + last_error + ")",
+              "check pd_url and that PD runs; every member listed was tried");
+}
+
+void PdClient::expect_ok(const http::Response& r, const std::string& what, const std::string& hint) {
+  if (r.ok()) return;
+  throw Error("PD refused to " + what + ": HTTP " + std::to_string(r.status) + " " + snippet(r.body), hint);
+}
+
+nlohmann::json PdClient::get_json(const std::string& path) {
+  auto r = call("GET", path);
+  expect_ok(r, "answer GET " + kApi + path);
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  if (j.is_discarded())
+    throw Error("PD answered GET " + kApi + path + " with something that is not JSON: " + snippet(r.body));
+  return j;
+}
+
+std::vector<PdHealth> PdClient::health() {
+  std::vector<PdHealth> out;
+  for (const auto& m : get_json("health"))
+    out.push_back({m.value("name", ""), m.value("health", false)});
+  return out;
+}
+
+std::optional<std::string> PdClient::leader() {
+  try {
+    auto r = call("GET", "leader");
+    if (!r.ok()) return std::nullopt;
+    auto j = nlohmann::json::parse(r.body, nullptr, false);
+    if (!j.is_object() || !j.contains("name") || !j["name"].is_string() || j["name"].get<std::string>().empty())
+      return std::nullopt;
+    return j["name"].get<std::string>();
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
+std::vector<std::string> PdClient::member_names() {
+  std::vector<std::string> out;
+  for (const auto& m : get_json("members").value("members", nlohmann::json::array()))
+    out.push_back(m.value("name", ""));
+  return out;
+}
+
+nlohmann::json PdClient::stores() {
+  // Plain /stores hides Tombstone stores; the check endpoint lists any state.
+  return get_json("stores/check?state=Up&state=Offline&state=Tombstone&state=Disconnected&state=Down")
+      .value("stores", nlohmann::json::array());
+}
+
+int PdClient::max_replicas() {
+  return get_json("config/replicate").value("max-replicas", 3);
+}
+
+std::int64_t PdClient::region_check(const std::string& kind) {
+  return get_json("regions/check/" + kind).value("count", std::int64_t{0});
+}
+
+std::set<std::string> PdClient::schedulers() {
+  std::set<std::string> out;
+  for (const auto& n : get_json("schedulers")) {
+    if (n.is_string()) out.insert(n.get<std::string>());
+  }
+  return out;
+}
+
+std::set<std::uint64_t> PdClient::evicting_stores() {
+  std::set<std::uint64_t> out;
+  if (!schedulers().count("evict-leader-scheduler")) return out;
+  auto r = call("GET", "scheduler-config/evict-leader-scheduler/list");
+  if (!r.ok()) return out;
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  if (!j.is_object()) return out;
+  if (!j.contains("store-id-ranges") || !j["store-id-ranges"].is_object()) return out;
+  const auto& ranges = j["store-id-ranges"];
+  for (auto it = ranges.begin(); it != ranges.end(); ++it) {
+    try {
+      out.insert(std::stoull(it.key()));
+    } catch (const std::exception&) {
+    }
+  }
+  return out;
+}
+
+void PdClient::add_scheduler(const std::string& name) {
+  auto r = call("POST", "schedulers", nlohmann::json{{"name", name}}.dump());
+  if (r.status >= 400 && r.body.find("exist") != std::string::npos) return;  // idempotent
+  expect_ok(r, "add scheduler " + name);
+}
+
+void PdClient::evict_leaders(std::uint64_t store) {
+  auto r = call("POST", "schedulers", nlohmann::json{{"name", "evict-leader-scheduler"}, {"store_id", store}}.dump());
+  if (r.status >= 400 && r.body.find("exist") != std::string::npos) return;
+  expect_ok(r, "add an evict-leader scheduler for store " + std::to_string(store));
+}
+
+void PdClient::remove_evict_leader(std::uint64_t store) {
+  auto r = call("DELETE", "schedulers/evict-leader-scheduler-" + std::to_string(store));
+  if (r.status == 404 || (r.status >= 400 && r.body.find("not found") != std::string::npos)) return;
+  expect_ok(r, "remove the evict-leader scheduler of store " + std::to_string(store));
+}
+
+void PdClient::delete_store(std::uint64_t store, bool force) {
+  auto r = call("DELETE", "store/" + std::to_string(store) + (force ? "?force=true" : ""));
+  if (r.status == 404) return;  // already gone, as the operator treats it
+  expect_ok(r, "delete store " + std::to_string(store),
+            "PD applies the same rules (enough Up stores for max-replicas); see its message");
+}
+
+void PdClient::remove_tombstones() {
+  expect_ok(call("DELETE", "stores/remove-tombstone"), "remove tombstone stores");
+}
+
+void PdClient::transfer_leader(const std::string& to) {
+  expect_ok(call("POST", "leader/transfer/" + to), "transfer the PD leadership to " + to);
+}
+
+void PdClient::delete_member(const std::string& name) {
+  auto r = call("DELETE", "members/name/" + name);
+  if (r.status == 404) return;
+  expect_ok(r, "delete PD member " + name);
+}
+
+}  // namespace sg::tidb_scale
