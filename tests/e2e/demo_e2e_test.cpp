@@ -41,7 +41,7 @@ TEST(Demo, ThePipelineRunsEndToEnd) {
     order.push_back(s["name"]);
   }
   EXPECT_EQ(order, (std::vector<std::string>{"create_cluster", "install_monitoring", "remote_checkout", "remote_build",
-                                             "kafka_heal"}));
+                                             "kafka_heal", "spark_pi", "tidb_status"}));
   for (const auto& [name, s] : steps)
     EXPECT_EQ(s.status, "ok") << name << ": " << s.summary << "\n" << log;
 
@@ -57,6 +57,12 @@ TEST(Demo, ThePipelineRunsEndToEnd) {
   EXPECT_NE(steps["remote_build"].summary.find("step succeeded"), std::string::npos);
   // kafka-rebalance: it reached the real cluster and judged it.
   EXPECT_NE(steps["kafka_heal"].summary.find("nothing to heal"), std::string::npos) << steps["kafka_heal"].summary;
+  // spark-submit: the driver ran on the cluster and its log came back.
+  EXPECT_NE(log.find("Pi is roughly 3.14159"), std::string::npos);
+  EXPECT_NE(steps["spark_pi"].summary.find("succeeded"), std::string::npos) << steps["spark_pi"].summary;
+  // tidb-scale: it observed the real PD (members, leader, stores) and found nothing unsafe to do.
+  EXPECT_NE(log.find("PD: 3 members, leader pd"), std::string::npos) << log;
+  EXPECT_NE(steps["tidb_status"].summary.find("plan: 0 steps"), std::string::npos) << steps["tidb_status"].summary;
   // No secret in the log: the Pipeline token of the run.
   EXPECT_EQ(log.find("demo-token"), std::string::npos);
 }
