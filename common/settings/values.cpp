@@ -1,7 +1,10 @@
 #include "settings/values.hpp"
 
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
+#include "runtime/error.hpp"
 #include "settings/parse.hpp"
 
 namespace sg::settings {
@@ -98,6 +101,15 @@ nlohmann::json Values::to_json_redacted() const {
         e.value);
   }
   return out;
+}
+
+std::string read_setting_file(const Values& v, std::string_view name) {
+  const auto& path = v.str(name);
+  std::ifstream f(path);
+  if (!f) throw SettingsError("cannot read " + std::string(name) + " " + path, "check the path and its permissions");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
 }
 
 }  // namespace sg::settings

@@ -59,4 +59,8 @@ class Values {
   std::map<std::string, Entry, std::less<>> entries_;
 };
 
+// The contents of the file a Path setting names (plan_file, state_file, ...);
+// a SettingsError naming the setting when it cannot be read.
+std::string read_setting_file(const Values& v, std::string_view name);
+
 }  // namespace sg::settings

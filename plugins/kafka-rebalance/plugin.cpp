@@ -20,14 +20,6 @@ namespace {
 using json = nlohmann::json;
 using settings::Values;
 
-std::string read_file(const std::string& path, const std::string& what) {
-  std::ifstream f(path);
-  if (!f) throw SettingsError("cannot read " + what + " " + path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 void write_file(const std::string& path, const std::string& text, const std::string& what) {
   std::ofstream f(path, std::ios::trunc);
   if (!f) throw Error("cannot write " + what + " to " + path, "check that the directory exists and is writable");
@@ -254,7 +246,7 @@ int run_goal(Context& ctx, kafka::AdminClient& admin, Goal goal, bool execute) {
 
 int run_plan_file(Context& ctx, kafka::AdminClient& admin) {
   const auto& v = ctx.settings;
-  auto assignments = parse_reassignment_json(read_file(v.str("plan_file"), "plan_file"));
+  auto assignments = parse_reassignment_json(settings::read_setting_file(v, "plan_file"));
   std::vector<PendingMove> moves;
   for (const auto& a : assignments)
     moves.push_back({a.topic, a.partition, {}, a.replicas});
@@ -361,7 +353,7 @@ int exec(Context& ctx) {
   const auto& v = ctx.settings;
   const auto& mode = v.str("mode");
   if (v.has("topology_file")) {
-    auto t = parse_topology(read_file(v.str("topology_file"), "topology_file"));
+    auto t = parse_topology(settings::read_setting_file(v, "topology_file"));
     auto filter = TopicFilter::from(v);
     if (filter.include || filter.exclude) {
       std::erase_if(t.partitions, [&](const Partition& p) { return !filter.matches(t.topic_name(p)); });

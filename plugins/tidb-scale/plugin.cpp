@@ -2,7 +2,6 @@
 
 #include <fstream>
 #include <memory>
-#include <sstream>
 
 #include <spdlog/spdlog.h>
 
@@ -17,14 +16,6 @@ namespace sg::tidb_scale {
 namespace {
 
 using settings::Values;
-
-std::string read_file(const std::string& path, const std::string& what) {
-  std::ifstream f(path);
-  if (!f) throw SettingsError("cannot read " + what + " " + path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 Goal goal_from(const std::string& mode) {
   if (mode == "scale") return Goal::Scale;
@@ -127,7 +118,7 @@ int exec(Context& ctx) {
   // Lines as they come: a scale-in can take long, and CI logs should show it.
   ctx.report.stream_lines(true);
   if (v.has("state_file")) {
-    auto state = parse_state(read_file(v.str("state_file"), "state_file"));
+    auto state = parse_state(settings::read_setting_file(v, "state_file"));
     report_state(ctx.report, state);
     auto plan = make_plan(state, options);
     report_plan(ctx, plan);
