@@ -10,6 +10,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "runtime/error.hpp"
+#include "util/base64.hpp"
 #include "util/strings.hpp"
 
 namespace sg::spark_submit {
@@ -341,12 +342,12 @@ struct Builder {
     const std::string p = "spark.kubernetes.authenticate.driver.";
     json data = json::object();
     if (has(conf, p + "oauthToken")) {
-      data["oauth-token"] = base64(conf.at(p + "oauthToken"));
+      data["oauth-token"] = util::base64_encode(conf.at(p + "oauthToken"));
       conf[p + "oauthToken"] = "<present_but_redacted>";
     }
     for (const auto& [key, secret_key] : files) {
       if (!has(conf, p + key)) continue;
-      data[secret_key] = base64(file(p + key, conf.at(p + key)));
+      data[secret_key] = util::base64_encode(file(p + key, conf.at(p + key)));
     }
     if (data.empty()) {
       auto sa = get(conf, p + "serviceAccountName");
@@ -369,8 +370,6 @@ struct Builder {
     add_volume({{"name", "kubernetes-credentials"}, {"secret", {{"secretName", name}}}});
     add_mount({{"name", "kubernetes-credentials"}, {"mountPath", kCredentialsDir}});
   }
-
-  static std::string base64(const std::string& s);
 
   void service_step() {
     std::string name = prefix + "-driver-svc";
@@ -605,25 +604,6 @@ struct Builder {
 
   void check_supported(const SparkConf& c);
 };
-
-std::string Builder::base64(const std::string& s) {
-  static constexpr char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < s.size(); i += 3) {
-    unsigned v = (static_cast<unsigned char>(s[i]) << 16) | (static_cast<unsigned char>(s[i + 1]) << 8) |
-                 static_cast<unsigned char>(s[i + 2]);
-    out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], t[v & 63]};
-  }
-  if (i + 1 == s.size()) {
-    unsigned v = static_cast<unsigned char>(s[i]) << 16;
-    out += {t[v >> 18], t[(v >> 12) & 63], '=', '='};
-  } else if (i + 2 == s.size()) {
-    unsigned v = (static_cast<unsigned char>(s[i]) << 16) | (static_cast<unsigned char>(s[i + 1]) << 8);
-    out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], '='};
-  }
-  return out;
-}
 
 // Every spark.kubernetes.* property either shapes what is built here, is read
 // later by the driver or the executors, or is refused: none is dropped.
