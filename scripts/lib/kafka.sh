@@ -1152,6 +1152,14 @@ kafka_node_verb() {
             ;;
         stop)
             kafka_stop_nodes "$id"
+            # A broker beyond the initial ones was added by `start`; stopping
+            # it retires it, so the environment lists only the cluster's brokers.
+            if ! kafka_is_controller "$id" && (( id > KAFKA_BROKER_COUNT )) && kafka_has_id "$id"; then
+                KAFKA_BROKER_IDS="$(kafka_ids "$KAFKA_BROKER_IDS" | grep -vx "$id" | paste -sd, -)"
+                kafka_save_config
+                kafka_write_env
+                sg_log "retired broker ${id} (added by start)"
+            fi
             ;;
         pause|resume)
             pid="$(kafka_node_pid "$id")" || sg_die "${name} is not running"
