@@ -8,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "ci/libgit2_scope.hpp"
 #include "util/strings.hpp"
 
 namespace sg::ci {
@@ -18,14 +19,7 @@ struct GitInfo {
 };
 
 std::optional<GitInfo> read_git(const std::string& cwd) {
-  // init/shutdown are reference-counted; pairing them frees libgit2's
-  // global state instead of leaking it until exit.
-  struct Lib {
-    Lib() { git_libgit2_init(); }
-    ~Lib() { git_libgit2_shutdown(); }
-    Lib(const Lib&) = delete;
-    Lib& operator=(const Lib&) = delete;
-  } lib;
+  Libgit2Scope lib;
   git_repository* raw = nullptr;
   if (git_repository_open_ext(&raw, cwd.c_str(), 0, nullptr) != 0) return std::nullopt;
   std::unique_ptr<git_repository, decltype(&git_repository_free)> repo(raw, git_repository_free);

@@ -62,10 +62,6 @@ std::string scalar_text(Host host, const YAML::Node& n) {
   return n.Scalar();
 }
 
-bool is_from_secret(const YAML::Node& n) {
-  return n.IsMap() && n.size() == 1 && n["from_secret"];
-}
-
 nlohmann::json to_json(Host host, const YAML::Node& n, const std::map<std::string, std::string>& secrets,
                        bool resolve_nested_secrets, StepEnvironment& out) {
   if (resolve_nested_secrets && is_from_secret(n)) {
@@ -149,6 +145,23 @@ const std::set<std::string>& reserved_08_keys() {
 }
 
 }  // namespace
+
+bool is_from_secret(const YAML::Node& n) {
+  return n.IsMap() && n.size() == 1 && n["from_secret"];
+}
+
+std::vector<std::pair<std::string, YAML::Node>> setting_nodes(Host host, const YAML::Node& step) {
+  std::vector<std::pair<std::string, YAML::Node>> out;
+  if (host == Host::Drone08) {
+    for (const auto& kv : step) {
+      if (!reserved_08_keys().count(kv.first.Scalar())) out.emplace_back(kv.first.Scalar(), kv.second);
+    }
+  } else if (auto settings = step["settings"]; settings && settings.IsMap()) {
+    for (const auto& kv : settings)
+      out.emplace_back(kv.first.Scalar(), kv.second);
+  }
+  return out;
+}
 
 const char* host_name(Host h) {
   switch (h) {
@@ -346,12 +359,9 @@ StepEnvironment step_environment(Host host, const std::string& step_name, const 
     out.env[setting_key(host, key)] = encoded;
   };
 
+  for (const auto& [key, value] : setting_nodes(host, step))
+    put_setting(key, value);
   if (host == Host::Drone08) {
-    for (const auto& kv : step) {
-      auto key = kv.first.Scalar();
-      if (reserved_08_keys().count(key)) continue;
-      put_setting(key, kv.second);
-    }
     if (auto list = step["secrets"]) {
       for (const auto& s : list) {
         std::string source = s.IsMap() ? s["source"].as<std::string>() : s.as<std::string>();
@@ -365,9 +375,6 @@ StepEnvironment step_environment(Host host, const std::string& step_name, const 
         out.secret_values.push_back(it->second);
       }
     }
-  } else if (auto settings = step["settings"]) {
-    for (const auto& kv : settings)
-      put_setting(kv.first.Scalar(), kv.second);
   }
 
   if (auto environment = step["environment"]) {

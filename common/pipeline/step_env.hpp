@@ -56,6 +56,13 @@ StepEnvironment step_environment(Host host, const std::string& step_name, const 
 // Build metadata variables exactly as the host sets them for a plugin step.
 std::map<std::string, std::string> metadata_environment(Host host, const Build& build);
 
+// `{from_secret: name}`, the way Drone 1.x and Woodpecker reference secrets.
+bool is_from_secret(const YAML::Node& n);
+
+// The key/value pairs the host reads as settings: `settings:` (Drone 1.x,
+// Woodpecker), or every non-reserved step key (Drone 0.8).
+std::vector<std::pair<std::string, YAML::Node>> setting_nodes(Host host, const YAML::Node& step);
+
 // A YAML value as JSON with YAML 1.2 typing (quoted scalars stay strings).
 nlohmann::json yaml_to_json(const YAML::Node& value);
 

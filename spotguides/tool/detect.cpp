@@ -7,18 +7,13 @@
 #include <regex>
 #include <stdexcept>
 
+#include "ci/libgit2_scope.hpp"
+
 namespace sg::spotguide {
 namespace {
 
 // Build files and sources are small; anything larger is data, not evidence.
 constexpr std::size_t kMaxScan = 1 << 20;
-
-struct GitLib {
-  GitLib() { git_libgit2_init(); }
-  ~GitLib() { git_libgit2_shutdown(); }
-  GitLib(const GitLib&) = delete;
-  GitLib& operator=(const GitLib&) = delete;
-};
 
 std::string git_error_text() {
   const git_error* e = git_error_last();
@@ -74,7 +69,7 @@ std::regex glob_regex(const std::string& pattern) {
 }  // namespace
 
 std::vector<RepoFile> read_head_files(const std::filesystem::path& dir) {
-  GitLib lib;
+  ci::Libgit2Scope lib;
   git_repository* raw = nullptr;
   if (git_repository_open_ext(&raw, dir.c_str(), 0, nullptr) != 0)
     throw std::runtime_error(dir.string() + " is not in a git repository: " + git_error_text());

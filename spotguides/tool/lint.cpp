@@ -17,6 +17,8 @@ namespace sg::spotguide {
 namespace {
 
 using pipeline::Host;
+using pipeline::is_from_secret;
+using pipeline::setting_nodes;
 using Severity = LintIssue::Severity;
 
 // A stand-in for a secret's value that parses as the setting's type, so a
@@ -57,10 +59,6 @@ const settings::Setting* setting_for(const settings::Schema& schema, const std::
   return nullptr;
 }
 
-bool is_from_secret(const YAML::Node& n) {
-  return n.IsMap() && n.size() == 1 && n["from_secret"];
-}
-
 void collect_secret_names(const YAML::Node& n, std::set<std::string>& out) {
   if (is_from_secret(n)) {
     out.insert(n["from_secret"].as<std::string>());
@@ -71,24 +69,6 @@ void collect_secret_names(const YAML::Node& n, std::set<std::string>& out) {
     for (const auto& x : n)
       collect_secret_names(x, out);
   }
-}
-
-// The key -> value pairs a host reads as settings from this step.
-std::vector<std::pair<std::string, YAML::Node>> setting_nodes(Host host, const YAML::Node& step) {
-  static const std::set<std::string> reserved = {"image",        "commands", "secrets",    "environment", "when",
-                                                 "group",        "volumes",  "privileged", "pull",        "detach",
-                                                 "network_mode", "networks", "entrypoint", "command",     "depends_on",
-                                                 "failure",      "name",     "settings"};
-  std::vector<std::pair<std::string, YAML::Node>> out;
-  if (host == Host::Drone08) {
-    for (const auto& kv : step) {
-      if (!reserved.count(kv.first.Scalar())) out.emplace_back(kv.first.Scalar(), kv.second);
-    }
-  } else if (auto s = step["settings"]; s && s.IsMap()) {
-    for (const auto& kv : s)
-      out.emplace_back(kv.first.Scalar(), kv.second);
-  }
-  return out;
 }
 
 bool templated(const std::string& v) {
