@@ -487,6 +487,9 @@ usage: scripts/testenv pd <verb> [args]
   restart-pd N           start member N again (stop it first if it runs); a
                          member removed with DELETE /members/name/pdN rejoins
                          as a new member with an empty data dir
+  heal-pd                start every member that is not running, all at once,
+                         then wait for each; brings a lost quorum back, which
+                         restarting one member at a time cannot
   pdctl ARGS...          run pd-ctl against a live member (pd-ctl -u URL ARGS)
   logs NAME [LINES]      last lines of pd1..pd3 or storesim
   build                  only build the binaries into the cache
@@ -738,6 +741,28 @@ pd_member_verb() {
 
 pd_pid_gone() { ! sg_pid_alive "$1"; }
 
+# With two of three members dead, a restarted one waits for a quorum that
+# only the others can give, so all dead members start before any is awaited.
+pd_heal_members() {
+    pd_require_running
+    sg_lock "${PD_STATE}.lock"
+    local id t0 started=()
+    t0="$(sg_now_ms)"
+    for id in $(pd_member_ids); do
+        pd_member_alive "$id" && continue
+        pd_launch_member "$id"
+        started+=("$id")
+    done
+    for id in "${started[@]}"; do
+        pd_wait_member "$id"
+    done
+    if [[ ${#started[@]} -gt 0 ]]; then
+        sg_log "started ${started[*]/#/pd} in $(sg_since "$t0")"
+    else
+        sg_log "every PD member is running"
+    fi
+}
+
 pd_pdctl() {
     pd_require_running
     local url
@@ -766,6 +791,7 @@ testenv_pd() {
         kill-store|restart-store) pd_store_verb "$verb" "$@" ;;
         add-store) pd_add_store "$@" ;;
         kill-pd|restart-pd) pd_member_verb "$verb" "$@" ;;
+        heal-pd) pd_heal_members "$@" ;;
         pdctl|pd-ctl) pd_pdctl "$@" ;;
         logs) pd_logs "$@" ;;
         build)
