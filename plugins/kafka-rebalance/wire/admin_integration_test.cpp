@@ -393,19 +393,37 @@ TEST_F(KafkaWireIntegration, ThrottledReassignmentIsListedAndCanBeCancelled) {
   // APPEND and SUBTRACT work on list-valued configs.
   admin().incremental_alter_configs(ResourceType::kTopic, name,
                                     {{"follower.replication.throttled.replicas", ConfigOperation::kAppend, "0:4"}});
-  auto appended = admin().describe_configs(ResourceType::kTopic, name,
-                                           std::vector<std::string>{"follower.replication.throttled.replicas"});
-  ASSERT_EQ(appended.size(), 1u);
-  EXPECT_EQ(appended[0].value, "0:3,0:4");
+  // KRaft applies config changes through the metadata log, so a broker
+  // answering right after the controller accepted a change can still hold
+  // the old value: every read-back below waits for it.
+  std::string appended;
+  EXPECT_TRUE(eventually([&] {
+    auto c = admin().describe_configs(ResourceType::kTopic, name,
+                                      std::vector<std::string>{"follower.replication.throttled.replicas"});
+    appended = c.size() == 1 ? c[0].value.value_or("") : "<" + std::to_string(c.size()) + " entries>";
+    return appended == "0:3,0:4";
+  })) << appended;
   admin().incremental_alter_configs(ResourceType::kTopic, name,
                                     {{"follower.replication.throttled.replicas", ConfigOperation::kSubtract, "0:4"}});
+  EXPECT_TRUE(eventually([&] {
+    auto c = admin().describe_configs(ResourceType::kTopic, name,
+                                      std::vector<std::string>{"follower.replication.throttled.replicas"});
+    appended = c.size() == 1 ? c[0].value.value_or("") : "";
+    return appended == "0:3";
+  })) << appended;
 
   // Our own view of the broker config (sent to broker 1 itself)...
-  auto rate = admin().describe_configs(ResourceType::kBroker, "1",
-                                       std::vector<std::string>{"leader.replication.throttled.rate"});
-  ASSERT_EQ(rate.size(), 1u);
-  EXPECT_EQ(rate[0].value, "10000");
-  EXPECT_EQ(rate[0].source, static_cast<std::int8_t>(ConfigSource::kDynamicBroker));
+  for (const auto& b : brokers) {
+    std::string seen;
+    EXPECT_TRUE(eventually([&] {
+      auto rate = admin().describe_configs(ResourceType::kBroker, b,
+                                           std::vector<std::string>{"leader.replication.throttled.rate"});
+      if (rate.size() != 1) return false;
+      seen = rate[0].value.value_or("null") + " from source " + std::to_string(rate[0].source);
+      return rate[0].value == "10000" && rate[0].source == static_cast<std::int8_t>(ConfigSource::kDynamicBroker);
+    })) << "broker "
+        << b << ": " << seen;
+  }
   // ...and Kafka's ConfigCommand's.
   for (const auto& b : brokers) {
     auto described = tool(
