@@ -168,6 +168,8 @@ nlohmann::json wait_for_start(Run& run, clock_type::time_point deadline) {
   // Zero means "not unschedulable"; an optional here trips GCC's
   // maybe-uninitialized analysis under -Werror.
   clock_type::time_point unschedulable_since{};
+  clock_type::time_point last_touch{};
+  int touches = 0;
   std::string last_phase;
   while (true) {
     run.ctx.cancel.throw_if_cancelled();
@@ -178,6 +180,20 @@ nlohmann::json wait_for_start(Run& run, clock_type::time_point deadline) {
       run.pod = p["metadata"]["name"].get<std::string>();
       if (unschedulable(p)) {
         if (unschedulable_since == clock_type::time_point{}) unschedulable_since = clock_type::now();
+        // A busy scheduler can try the pod before its informer has the claim
+        // we just created and then park the pod as unresolvable. An update
+        // of that claim is an event the scheduler requeues the pod on, and
+        // unlike replacing the pod it costs nothing against backoff_limit.
+        if (run.req.workspace && waits_for_claim(p, run.names.pvc) &&
+            clock_type::now() - last_touch >= std::chrono::seconds(5)) {
+          last_touch = clock_type::now();
+          ++touches;
+          c.patch(res::pvcs, ns, run.names.pvc,
+                  {{"metadata", {{"annotations", {{"spotguide.io/scheduler-retry", std::to_string(touches)}}}}}},
+                  kube::PatchType::Merge);
+          spdlog::info("the scheduler has not seen workspace claim {} yet; touched it so pod {} is retried",
+                       run.names.pvc, run.pod);
+        }
       } else {
         unschedulable_since = {};
       }

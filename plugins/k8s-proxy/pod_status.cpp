@@ -17,6 +17,15 @@ bool unschedulable(const json& pod) {
   return false;
 }
 
+bool waits_for_claim(const json& pod, const std::string& claim) {
+  if (!unschedulable(pod)) return false;
+  const std::string missing = "persistentvolumeclaim \"" + claim + "\" not found";
+  for (const auto& c : pod["status"]["conditions"]) {
+    if (c.value("type", "") == "PodScheduled" && c.value("message", "").find(missing) != std::string::npos) return true;
+  }
+  return false;
+}
+
 Verdict judge_pod(const json& pod, std::chrono::seconds unschedulable_for, std::chrono::seconds unschedulable_limit) {
   // Reasons that waiting does not cure: the step can only fail.
   static const std::set<std::string> stuck = {"ImagePullBackOff",     "ErrImagePull",

@@ -26,6 +26,9 @@ Verdict judge_pod(const nlohmann::json& pod, std::chrono::seconds unschedulable_
                   std::chrono::seconds unschedulable_limit);
 // True when the scheduler currently reports the pod Unschedulable.
 bool unschedulable(const nlohmann::json& pod);
+// True when the scheduler rejected the pod because it has not seen `claim`
+// yet (its informer lagged behind the claim's creation).
+bool waits_for_claim(const nlohmann::json& pod, const std::string& claim);
 // A failed Job's reason (BackoffLimitExceeded, DeadlineExceeded) and message.
 std::optional<Verdict> judge_job(const nlohmann::json& job);
 

@@ -49,6 +49,21 @@ TEST(PodStatus, UnschedulableAfterItsLimit) {
   EXPECT_NE(v.message.find("didn't match"), std::string::npos);
 }
 
+TEST(PodStatus, AClaimTheSchedulerHasNotSeenYetIsRecognised) {
+  // kube-scheduler 1.34's words when its informer lags behind a new claim.
+  auto pod = json::parse(R"({"status":{"phase":"Pending","conditions":[{"type":"PodScheduled","status":"False",
+    "reason":"Unschedulable","message":"0/2 nodes are available: persistentvolumeclaim \"ws-abc\" not found. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."}]}})");
+  EXPECT_TRUE(waits_for_claim(pod, "ws-abc"));
+  EXPECT_FALSE(waits_for_claim(pod, "ws-ab"));
+  EXPECT_FALSE(waits_for_claim(pod, "other"));
+  auto selector = json::parse(R"({"status":{"phase":"Pending","conditions":[{"type":"PodScheduled","status":"False",
+    "reason":"Unschedulable","message":"0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector."}]}})");
+  EXPECT_FALSE(waits_for_claim(selector, "ws-abc"));
+  auto scheduled = json::parse(R"({"status":{"phase":"Running","conditions":[{"type":"PodScheduled","status":"True",
+    "message":"persistentvolumeclaim \"ws-abc\" not found"}]}})");
+  EXPECT_FALSE(waits_for_claim(scheduled, "ws-abc"));
+}
+
 TEST(PodStatus, JobFailures) {
   auto job = json::parse(R"({"status":{"conditions":[{"type":"Failed","status":"True","reason":"DeadlineExceeded",
     "message":"Job was active longer than specified deadline"}]}})");
