@@ -7,6 +7,12 @@ target_compile_options(spotguide_flags INTERFACE
   -Wnull-dereference -Wdouble-promotion -Wformat=2 -Wimplicit-fallthrough
   # Designated initializers that omit fields are how schemas are declared.
   -Wno-missing-field-initializers)
+if(CMAKE_UNITY_BUILD)
+  # A unity build includes each .cpp into a generated one, so GCC takes
+  # types from a source file's anonymous namespace for header types and
+  # warns about their linkage; in a unity build that is not a defect.
+  target_compile_options(spotguide_flags INTERFACE -Wno-subobject-linkage)
+endif()
 if(SPOTGUIDE_WERROR)
   target_compile_options(spotguide_flags INTERFACE -Werror)
 endif()

@@ -162,13 +162,13 @@ int report_execution(Context& ctx, const ExecutionResult& res, bool waited) {
 // in the state file (so consecutive runs share one clock).
 std::set<BrokerId> due_for_heal(Context& ctx, const std::set<BrokerId>& dead) {
   const auto& v = ctx.settings;
-  auto clock = FailureClock::load(v.str("state_file"));
+  auto failures = FailureClock::load(v.str("state_file"));
   auto now = std::chrono::system_clock::now();
-  auto due = clock.observe(dead, now, v.duration("grace_period"));
-  clock.save(v.str("state_file"));
+  auto due = failures.observe(dead, now, v.duration("grace_period"));
+  failures.save(v.str("state_file"));
   for (auto b : dead) {
     if (due.count(b)) continue;
-    auto since = std::chrono::duration_cast<std::chrono::milliseconds>(now - clock.first_seen().at(b));
+    auto since = std::chrono::duration_cast<std::chrono::milliseconds>(now - failures.first_seen().at(b));
     ctx.report.line("broker " + std::to_string(b) + " is dead for " + settings::format_duration(since) +
                     "; it is healed once dead for grace_period " +
                     settings::format_duration(v.duration("grace_period")));
