@@ -4,13 +4,9 @@
 //   finish: the pod's container terminated -> the process has exited
 // Both are timed the same way: a watch in this process records when the
 // object appears and when the pod reports termination; process start and
-// exit are recorded around fork/wait. Median of N runs (default 20).
+// exit are recorded around util::run_process. Median of N runs (default 20).
 //
 //   KUBECONFIG=... SPOTGUIDE_KUBECTL=... k8s-proxy-bench [N]
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -24,6 +20,7 @@
 
 #include "kube/client.hpp"
 #include "kube/watch.hpp"
+#include "util/process.hpp"
 
 namespace {
 
@@ -61,25 +58,15 @@ double median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
+// Process start and exit as this process sees them; the child's output is
+// collected and dropped.
 std::pair<clk::time_point, clk::time_point> run(const std::vector<std::string>& argv,
-                                                const std::vector<std::string>& env) {
+                                                const std::map<std::string, std::string>& env_add) {
+  auto env = util::current_environment();
+  for (const auto& [k, v] : env_add)
+    env[k] = v;
   auto start = clk::now();
-  pid_t pid = fork();
-  if (pid == 0) {
-    for (const auto& e : env)
-      putenv(const_cast<char*>(e.c_str()));
-    int devnull = open("/dev/null", O_WRONLY);
-    dup2(devnull, 1);
-    dup2(devnull, 2);
-    std::vector<char*> a;
-    for (const auto& s : argv)
-      a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    execvp(a[0], a.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
+  util::run_process(argv, env, std::chrono::minutes(5));
   return {start, clk::now()};
 }
 
@@ -127,9 +114,14 @@ int main(int argc, char** argv) {
     auto label = "ours-" + std::to_string(i);
     auto [t0, t1] = run(
         {std::string(SPOTGUIDE_BIN_DIR) + "/k8s-proxy"},
-        {"PLUGIN_KUBECONFIG_PATH=" + std::string(kubeconfig), "PLUGIN_JOB_NAMESPACE=" + ns,
-         "PLUGIN_ORIGINAL_IMAGE=busybox", "PLUGIN_WORKSPACE=false", "PLUGIN_LABELS={\"bench-run\":\"" + label + "\"}",
-         "PLUGIN_ANNOTATIONS=" + annotations, "DRONE_REPO=bench/proxy", "DRONE_BUILD_NUMBER=" + std::to_string(i)});
+        {{"PLUGIN_KUBECONFIG_PATH", kubeconfig},
+         {"PLUGIN_JOB_NAMESPACE", ns},
+         {"PLUGIN_ORIGINAL_IMAGE", "busybox"},
+         {"PLUGIN_WORKSPACE", "false"},
+         {"PLUGIN_LABELS", "{\"bench-run\":\"" + label + "\"}"},
+         {"PLUGIN_ANNOTATIONS", annotations},
+         {"DRONE_REPO", "bench/proxy"},
+         {"DRONE_BUILD_NUMBER", std::to_string(i)}});
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     std::lock_guard lock(times.mu);
     if (times.created.count(label)) ours_start.push_back(ms(times.created[label] - t0));

@@ -9,8 +9,6 @@
 // Peak memory is each child's ru_maxrss (the generated topology included).
 // The reference is Kafka's own AdminUtils.assignReplicasToBrokers (what
 // --generate calls), run by scripts/kafka/generate-reference.jsh.
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,12 +17,14 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "planner.hpp"
+#include "util/process.hpp"
 
 namespace {
 
@@ -110,39 +110,16 @@ int run_case(int brokers, int partitions, const char* reference_input) {
 struct Child {
   std::string out;
   long rss_kb = 0;
-  double wall_ms = 0;
 };
 
-Child spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env_add = {}) {
-  int p[2];
-  if (pipe(p) != 0) std::exit(1);
-  auto start = std::chrono::steady_clock::now();
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(p[1], 1);
-    close(p[0]);
-    for (const auto& e : env_add)
-      putenv(const_cast<char*>(e.c_str()));
-    std::vector<char*> a;
-    for (const auto& s : argv)
-      a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    execvp(a[0], a.data());
-    _exit(127);
-  }
-  close(p[1]);
-  Child c;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(p[0], buf, sizeof buf)) > 0)
-    c.out.append(buf, static_cast<std::size_t>(n));
-  close(p[0]);
-  int status = 0;
-  rusage ru{};
-  wait4(pid, &status, 0, &ru);
-  c.rss_kb = ru.ru_maxrss;
-  c.wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  return c;
+// Peak RSS comes from util::run_process (wait4's ru_maxrss).
+Child spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env_add = {}) {
+  auto env = sg::util::current_environment();
+  for (const auto& [k, v] : env_add)
+    env[k] = v;
+  auto r = sg::util::run_process(argv, env, std::chrono::minutes(30));
+  if (r.exit_code != 0) std::cerr << argv[0] << " exited with " << r.exit_code << ": " << r.err << "\n";
+  return {std::move(r.out), r.max_rss_kb};
 }
 
 int run_matrix(const std::string& self, bool reference) {
@@ -166,7 +143,7 @@ int run_matrix(const std::string& self, bool reference) {
       std::string kafka_moved = "-", ratio = "-", kspread = "-";
       if (reference) {
         spawn({self, "case", std::to_string(brokers), std::to_string(partitions), input});
-        auto ref = spawn({"jshell", "--class-path", libs + "/*", "-R-Xmx4g", jsh}, {"SG_REFERENCE_INPUT=" + input});
+        auto ref = spawn({"jshell", "--class-path", libs + "/*", "-R-Xmx4g", jsh}, {{"SG_REFERENCE_INPUT", input}});
         long km = 0;
         int ks = 0, kms = 0;
         if (std::sscanf(ref.out.c_str(), "%*[^m]moved %ld spread %d ms %d", &km, &ks, &kms) >= 2 ||
