@@ -112,16 +112,15 @@ int main(int argc, char** argv) {
   std::vector<double> ours_start, ours_finish, theirs_start, theirs_finish;
   for (int i = 0; i < n; ++i) {
     auto label = "ours-" + std::to_string(i);
-    auto [t0, t1] = run(
-        {std::string(SPOTGUIDE_BIN_DIR) + "/k8s-proxy"},
-        {{"PLUGIN_KUBECONFIG_PATH", kubeconfig},
-         {"PLUGIN_JOB_NAMESPACE", ns},
-         {"PLUGIN_ORIGINAL_IMAGE", "busybox"},
-         {"PLUGIN_WORKSPACE", "false"},
-         {"PLUGIN_LABELS", "{\"bench-run\":\"" + label + "\"}"},
-         {"PLUGIN_ANNOTATIONS", annotations},
-         {"DRONE_REPO", "bench/proxy"},
-         {"DRONE_BUILD_NUMBER", std::to_string(i)}});
+    auto [t0, t1] =
+        run({std::string(SPOTGUIDE_BIN_DIR) + "/k8s-proxy"}, {{"PLUGIN_KUBECONFIG_PATH", kubeconfig},
+                                                              {"PLUGIN_JOB_NAMESPACE", ns},
+                                                              {"PLUGIN_ORIGINAL_IMAGE", "busybox"},
+                                                              {"PLUGIN_WORKSPACE", "false"},
+                                                              {"PLUGIN_LABELS", "{\"bench-run\":\"" + label + "\"}"},
+                                                              {"PLUGIN_ANNOTATIONS", annotations},
+                                                              {"DRONE_REPO", "bench/proxy"},
+                                                              {"DRONE_BUILD_NUMBER", std::to_string(i)}});
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     std::lock_guard lock(times.mu);
     if (times.created.count(label)) ours_start.push_back(ms(times.created[label] - t0));
