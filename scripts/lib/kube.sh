@@ -724,7 +724,38 @@ kube_stop_component() {
     # is in etcd, so a short grace is enough.
     [[ "$1" == apiserver ]] && grace=3
     sg_stop_pidfile "$1" "$(kube_pidfile "$1")" "$grace"
+    # A Go process's main thread can be a zombie while its other threads
+    # still hold the listening socket; a restart must wait for the port.
+    sg_wait_until "${1}'s port to close" 10 kube_component_port_free "$1" || true
 }
+
+# Creates a Job whose pod can never be scheduled and waits until the job
+# controller has created that pod; then deletes the Job.
+kube_probe_job_controller() {
+    local name="spotguide-probe-$$-${RANDOM}" rc=0
+    kube_kubectl -n kube-system create -f - >/dev/null <<EOF || return 1
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: ${name}
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      nodeSelector: {spotguide.test/no-such-node: "true"}
+      containers: [{name: probe, image: busybox}]
+EOF
+    sg_wait_until "the job controller" 60 kube_job_has_pod "$name" || rc=1
+    kube_kubectl -n kube-system delete job "$name" --cascade=background --wait=false >/dev/null 2>&1 || true
+    return "$rc"
+}
+
+kube_job_has_pod() {
+    [[ -n "$(kube_kubectl -n kube-system get pods -l "job-name=$1" -o name 2>/dev/null)" ]]
+}
+
+kube_component_port_free() { ! sg_port_in_use "$(kube_component_port "$1")"; }
 
 # --- cluster objects -------------------------------------------------------------
 
@@ -1045,6 +1076,29 @@ kube_component_verb() {
         start)   kube_start_component "$c" ;;
         restart) kube_stop_component "$c"; kube_start_component "$c" ;;
     esac
+    # After an apiserver restart, kube-controller-manager's informers came
+    # back late: a new Job got its pod only 45-95 s later (measured here, and
+    # 60 s in CI), so whichever test followed a restart waited or failed,
+    # whether the apiserver had been stopped with SIGTERM or SIGKILL. Fresh
+    # processes list everything at once, so the scheduler and the
+    # controller-manager restart too. The controller-manager exits if the
+    # apiserver goes away while it starts its controllers, so the verb
+    # returns only once its job controller works.
+    if [[ "$verb" != stop && "$c" == apiserver ]]; then
+        local dep
+        for dep in scheduler controller-manager; do
+            kube_component_alive "$dep" || continue
+            kube_stop_component "$dep"
+            kube_launch_component "$dep"
+        done
+        for dep in scheduler controller-manager; do
+            if [[ -n "${KUBE_LAUNCHED[$dep]:-}" ]]; then kube_wait_component "$dep"; fi
+        done
+        if kube_component_alive controller-manager; then
+            kube_probe_job_controller ||
+                sg_die "the controller-manager did not create a Job's pod within 60 s (log: $(kube_logfile controller-manager))"
+        fi
+    fi
     if [[ "$verb" != stop && "$c" == kwok ]]; then
         local n
         n="$(cat "${KUBE_STATE}/nodes")"
