@@ -18,14 +18,16 @@
 #include <thread>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "kube/client.hpp"
 #include "kube/watch.hpp"
-#include "util/process.hpp"
 
 namespace {
 
 using namespace sg;
 using clk = std::chrono::steady_clock;
+using bench::median;
+using bench::ms;
 
 struct Times {
   std::mutex mu;
@@ -49,22 +51,11 @@ bool terminated(const kube::json& pod) {
   return false;
 }
 
-double ms(clk::duration d) {
-  return std::chrono::duration<double, std::milli>(d).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
-
 // Process start and exit as this process sees them; the child's output is
 // collected and dropped.
 std::pair<clk::time_point, clk::time_point> run(const std::vector<std::string>& argv,
                                                 const std::map<std::string, std::string>& env_add) {
-  auto env = util::current_environment();
-  for (const auto& [k, v] : env_add)
-    env[k] = v;
+  auto env = bench::environment_with(env_add);
   auto start = clk::now();
   util::run_process(argv, env, std::chrono::minutes(5));
   return {start, clk::now()};

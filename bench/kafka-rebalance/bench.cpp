@@ -23,8 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "planner.hpp"
-#include "util/process.hpp"
 
 namespace {
 
@@ -114,10 +114,7 @@ struct Child {
 
 // Peak RSS comes from util::run_process (wait4's ru_maxrss).
 Child spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env_add = {}) {
-  auto env = sg::util::current_environment();
-  for (const auto& [k, v] : env_add)
-    env[k] = v;
-  auto r = sg::util::run_process(argv, env, std::chrono::minutes(30));
+  auto r = sg::util::run_process(argv, sg::bench::environment_with(env_add), std::chrono::minutes(30));
   if (r.exit_code != 0) std::cerr << argv[0] << " exited with " << r.exit_code << ": " << r.err << "\n";
   return {std::move(r.out), r.max_rss_kb};
 }

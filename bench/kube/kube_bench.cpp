@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "kube/client.hpp"
 #include "kube/watch.hpp"
 #include "util/process.hpp"
@@ -27,6 +28,7 @@ namespace {
 
 using namespace sg;
 using clock_type = std::chrono::steady_clock;
+using bench::median;
 
 kube::Client client() {
   const char* kc = std::getenv("KUBECONFIG");
@@ -160,11 +162,6 @@ Sample measure_ok(const std::vector<std::string>& argv, int stop_after_lines) {
     if (s.ok || attempt == 3) return s;
     std::cerr << "retrying failed sample of " << argv[0] << "\n";
   }
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 int run(const std::string& self, const std::string& ns, int n, int rounds) {

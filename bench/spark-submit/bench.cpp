@@ -22,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench_support.hpp"
 #include "kube/client.hpp"
 #include "kube/watch.hpp"
 #include "util/process.hpp"
@@ -30,15 +31,8 @@ namespace {
 
 using namespace sg;
 using clk = std::chrono::steady_clock;
-
-double ms(clk::duration d) {
-  return std::chrono::duration<double, std::milli>(d).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
+using bench::median;
+using bench::ms;
 
 std::vector<std::string> lines_of(const std::string& cmd) {
   std::vector<std::string> out;
