@@ -1,6 +1,7 @@
 # Debian's packages only (scripts/bootstrap installs them). Each library has
 # one job: libcurl is the HTTP client, Poco serves HTTP/WebSocket, yaml-cpp
-# reads YAML, nlohmann-json handles JSON, libgit2 reads checkouts, spdlog logs.
+# reads YAML, nlohmann-json handles JSON, libgit2 reads checkouts, spdlog logs,
+# RE2 matches user-given patterns in time linear in the input.
 find_package(PkgConfig REQUIRED)
 find_package(CURL 7.77 REQUIRED)          # 7.77 brings the *_BLOB TLS options
 find_package(yaml-cpp REQUIRED)
@@ -11,4 +12,5 @@ find_package(Poco REQUIRED COMPONENTS Foundation Net NetSSL Util)
 find_package(GTest REQUIRED)
 find_package(Threads REQUIRED)
 pkg_check_modules(LIBGIT2 REQUIRED IMPORTED_TARGET libgit2)
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 pkg_check_modules(RDKAFKA IMPORTED_TARGET rdkafka)

@@ -17,19 +17,6 @@ std::set<BrokerId> parse_broker_ids(const std::vector<std::string>& items) {
   return out;
 }
 
-bool TopicFilter::matches(const std::string& topic) const {
-  if (include && !std::regex_search(topic, *include)) return false;
-  if (exclude && std::regex_search(topic, *exclude)) return false;
-  return true;
-}
-
-TopicFilter TopicFilter::from(const settings::Values& v) {
-  TopicFilter f;
-  if (v.has("topics_include")) f.include.emplace(v.str("topics_include"));
-  if (v.has("topics_exclude")) f.exclude.emplace(v.str("topics_exclude"));
-  return f;
-}
-
 std::unique_ptr<kafka::AdminClient> connect(const settings::Values& v, const CancelToken& cancel) {
   kafka::ClientConfig c;
   c.bootstrap_servers = v.list("bootstrap_servers");

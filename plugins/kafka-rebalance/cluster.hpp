@@ -3,25 +3,18 @@
 // planner understands, and plugin settings into an AdminClient.
 #include <memory>
 #include <optional>
-#include <regex>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "settings/values.hpp"
+#include "topic_filter.hpp"
 #include "topology.hpp"
 #include "wire/admin.hpp"
 
 namespace sg::kafka_rebalance {
 
 std::unique_ptr<kafka::AdminClient> connect(const settings::Values& v, const CancelToken& cancel);
-
-struct TopicFilter {
-  std::optional<std::regex> include;
-  std::optional<std::regex> exclude;
-  bool matches(const std::string& topic) const;
-  static TopicFilter from(const settings::Values& v);
-};
 
 struct Observation {
   Topology topology;

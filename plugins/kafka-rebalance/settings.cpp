@@ -1,8 +1,7 @@
 #include "settings.hpp"
 
-#include <regex>
-
 #include "settings/values.hpp"
+#include "topic_filter.hpp"
 
 namespace sg::kafka_rebalance {
 namespace {
@@ -97,11 +96,13 @@ Schema build() {
        .description = "Verify broker certificates against this name instead of each broker's host."},
       {.name = "topics_include",
        .type = Type::String,
-       .description = "Only partitions of topics matching this regular expression are planned.",
+       .description =
+           "Only partitions of topics matching this regular expression (RE2 syntax, searched anywhere in the "
+           "name) are planned.",
        .example = "^orders\\..*"},
       {.name = "topics_exclude",
        .type = Type::String,
-       .description = "Partitions of topics matching this regular expression are left alone.",
+       .description = "Partitions of topics matching this regular expression (RE2 syntax) are left alone.",
        .example = "^__"},
       {.name = "rack_aware",
        .type = Type::Enum,
@@ -212,10 +213,11 @@ Schema build() {
     }
     for (const char* re : {"topics_include", "topics_exclude"}) {
       if (!v.has(re)) continue;
-      try {
-        std::regex check(v.str(re));
-      } catch (const std::regex_error& e) {
-        errors.push_back(std::string(re) + " is not a valid regular expression: " + e.what());
+      if (auto why = topic_pattern_error(v.str(re))) {
+        errors.push_back(std::string(re) +
+                         " is not a valid regular expression (RE2 syntax: no backreferences or "
+                         "look-around): " +
+                         *why);
       }
     }
   });
