@@ -12,8 +12,10 @@ namespace sg::kafka_rebalance {
 
 std::set<BrokerId> parse_broker_ids(const std::vector<std::string>& items) {
   std::set<BrokerId> out;
-  for (const auto& s : items)
-    out.insert(static_cast<BrokerId>(std::stol(s)));
+  for (const auto& s : items) {
+    // The settings rule has rejected anything that is not an id already.
+    if (auto id = parse_broker_id(s)) out.insert(*id);
+  }
   return out;
 }
 
@@ -85,6 +87,10 @@ Observation observe(kafka::AdminClient& admin, const TopicFilter& filter, const 
   }
   for (auto id : o.dead)
     o.topology.brokers.push_back({id, std::nullopt, false});
+  // A cluster reporting one broker or partition twice is not one to plan on.
+  if (auto problem = topology_problem(o.topology)) {
+    throw Error("the cluster's metadata is inconsistent: " + *problem, "nothing was planned; check the brokers");
+  }
   std::sort(o.topology.brokers.begin(), o.topology.brokers.end(),
             [](const Broker& a, const Broker& b) { return a.id < b.id; });
   if (with_sizes) {
@@ -106,6 +112,9 @@ Observation observe(kafka::AdminClient& admin, const TopicFilter& filter, const 
       if (it != sizes.end()) p.size_bytes = it->second;
     }
     o.sizes_known = all;
+    if (auto problem = topology_problem(o.topology)) {
+      throw Error("the brokers' log-dir sizes cannot be planned on: " + *problem, "nothing was planned");
+    }
   }
   return o;
 }

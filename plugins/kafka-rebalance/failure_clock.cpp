@@ -1,5 +1,6 @@
 #include "failure_clock.hpp"
 
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -41,8 +42,16 @@ FailureClock FailureClock::from_json(const std::string& text) {
   }
   FailureClock c;
   for (const auto& [k, v] : j["first_seen_ms"].items()) {
-    if (!v.is_number_integer()) throw Error("the monitor state has a bad timestamp for broker " + k);
-    c.first_seen_[std::stoi(k)] = TimePoint(std::chrono::milliseconds(v.get<std::int64_t>()));
+    auto id = parse_broker_id(k);
+    if (!id) throw Error("the monitor state names broker \"" + k + "\", which is not a broker id");
+    // Milliseconds since the epoch; the clock counts in nanoseconds, so
+    // anything beyond a few centuries would overflow it.
+    constexpr std::int64_t kMaxMs = std::int64_t{1} << 43;
+    if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t{kMaxMs}) ||
+        v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > kMaxMs) {
+      throw Error("the monitor state has a bad timestamp for broker " + k);
+    }
+    c.first_seen_[*id] = TimePoint(std::chrono::milliseconds(v.get<std::int64_t>()));
   }
   return c;
 }

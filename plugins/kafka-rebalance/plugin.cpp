@@ -244,9 +244,23 @@ int run_goal(Context& ctx, kafka::AdminClient& admin, Goal goal, bool execute) {
   return report_execution(ctx, res, opts.wait);
 }
 
-int run_plan_file(Context& ctx, kafka::AdminClient& admin) {
+// The plan file is a setting: anything wrong in it is exit 2, found before
+// the cluster is touched.
+std::vector<Assignment> read_plan_file(const Values& v) {
+  auto text = settings::read_setting_file(v, "plan_file");
+  try {
+    return parse_reassignment_json(text);
+  } catch (const Error& e) {
+    throw SettingsError("plan_file " + v.str("plan_file") + ": " + e.what(), e.hint());
+  } catch (const nlohmann::json::exception&) {
+    throw SettingsError(
+        "plan_file " + v.str("plan_file") + ": a field has the wrong type",
+        "expected {\"version\":1,\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":[1,2]}]}");
+  }
+}
+
+int run_plan_file(Context& ctx, kafka::AdminClient& admin, const std::vector<Assignment>& assignments) {
   const auto& v = ctx.settings;
-  auto assignments = parse_reassignment_json(settings::read_setting_file(v, "plan_file"));
   std::vector<PendingMove> moves;
   for (const auto& a : assignments)
     moves.push_back({a.topic, a.partition, {}, a.replicas});
@@ -365,11 +379,13 @@ int exec(Context& ctx) {
     report_plan(ctx, t, make_plan(t, po), sizes);
     return 0;
   }
+  std::optional<std::vector<Assignment>> plan_file;
+  if (mode == "execute" && v.has("plan_file")) plan_file = read_plan_file(v);
   auto admin = connect(v, ctx.cancel);
   if (mode == "verify") return run_verify(ctx, *admin);
   if (mode == "cancel") return run_cancel(ctx, *admin);
   if (mode == "monitor") return run_monitor(ctx, *admin);
-  if (mode == "execute" && v.has("plan_file")) return run_plan_file(ctx, *admin);
+  if (plan_file) return run_plan_file(ctx, *admin, *plan_file);
   bool execute = mode != "plan" && !v.flag("dry_run");
   auto goal = mode == "plan" || mode == "execute" ? goal_from(v.str("goal")) : goal_from(mode);
   return run_goal(ctx, *admin, goal, execute);

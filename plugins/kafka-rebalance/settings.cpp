@@ -2,6 +2,7 @@
 
 #include "settings/values.hpp"
 #include "topic_filter.hpp"
+#include "topology.hpp"
 
 namespace sg::kafka_rebalance {
 namespace {
@@ -13,8 +14,9 @@ using settings::Values;
 
 void broker_id_list(const Values& v, const char* name, std::vector<std::string>& errors) {
   for (const auto& item : v.list(name)) {
-    if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos) {
-      errors.push_back(std::string(name) + " must list integer broker ids; \"" + item + "\" is not one");
+    if (!parse_broker_id(item)) {
+      errors.push_back(std::string(name) + " must list broker ids (integers from 0 to 2147483647); \"" + item +
+                       "\" is not one");
     }
   }
 }
@@ -120,12 +122,14 @@ Schema build() {
        .type = Type::Int,
        .default_value = "5",
        .description = "Partition moves in flight at once per broker.",
-       .min = 1},
+       .min = 1,
+       .max = 100000},
       {.name = "max_moves",
        .type = Type::Int,
        .default_value = "50",
        .description = "Partition moves in flight at once in the whole cluster.",
-       .min = 1},
+       .min = 1,
+       .max = 1000000},
       {.name = "grace_period",
        .type = Type::Duration,
        .default_value = "5m",
@@ -135,7 +139,8 @@ Schema build() {
        .type = Type::Int,
        .default_value = "1",
        .description = "Refuse to heal (alert and exit non-zero) when more brokers than this are dead.",
-       .min = 0},
+       .min = 0,
+       .max = 100000},
       {.name = "max_dead_percent",
        .type = Type::Int,
        .default_value = "34",

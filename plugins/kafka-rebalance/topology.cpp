@@ -1,5 +1,8 @@
 #include "topology.hpp"
 
+#include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <set>
 #include <unordered_map>
 
@@ -27,22 +30,84 @@ const Broker* Topology::broker(BrokerId id) const {
   return nullptr;
 }
 
+std::optional<BrokerId> parse_broker_id(std::string_view text) {
+  if (text.empty() || text.size() > 10 || text.find_first_not_of("0123456789") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  auto v = std::stoll(std::string(text));
+  if (v > std::numeric_limits<BrokerId>::max()) return std::nullopt;
+  return static_cast<BrokerId>(v);
+}
+
 namespace {
+
+// A non-negative int32 (broker ids, partition numbers), never a wrapped
+// value: broker 5000000000 must fail, not become broker 705032704.
+std::int32_t int32_field(const nlohmann::json& x, const std::string& where) {
+  if (!x.is_number_integer()) throw Error(where + " must be an integer");
+  if (x.is_number_unsigned() ? x.get<std::uint64_t>() > static_cast<std::uint64_t>(INT32_MAX)
+                             : (x.get<std::int64_t>() < 0 || x.get<std::int64_t>() > INT32_MAX)) {
+    throw Error(where + " is " + x.dump() + ", out of range (0 to " + std::to_string(INT32_MAX) + ")");
+  }
+  return static_cast<std::int32_t>(x.get<std::int64_t>());
+}
 
 std::vector<BrokerId> ids(const nlohmann::json& arr, const std::string& where) {
   if (!arr.is_array()) throw Error(where + " must be an array of broker ids");
   std::vector<BrokerId> out;
   out.reserve(arr.size());
-  for (const auto& x : arr) {
-    if (!x.is_number_integer()) throw Error(where + " must contain only integer broker ids");
-    out.push_back(x.get<BrokerId>());
-  }
+  for (const auto& x : arr)
+    out.push_back(int32_field(x, where + " broker id"));
   return out;
 }
 
+// Everything below is wrong as a file author's mistake: the file is a
+// setting, so it is a settings error (exit 2) naming topology_file.
+Topology parse_topology_unchecked(std::string_view json_text);
+
 }  // namespace
 
+std::optional<std::string> topology_problem(const Topology& t) {
+  std::set<BrokerId> brokers;
+  for (const auto& b : t.brokers) {
+    if (!brokers.insert(b.id).second) return "broker " + std::to_string(b.id) + " appears twice";
+  }
+  std::set<std::pair<std::uint32_t, std::int32_t>> partitions;
+  // Byte totals are sums of size x replicas; bounding the sum here keeps
+  // every later sum in the planner from overflowing.
+  constexpr std::int64_t kMaxTotal = INT64_MAX / 4;
+  std::int64_t total = 0;
+  for (const auto& p : t.partitions) {
+    if (!partitions.insert({p.topic, p.index}).second) {
+      return "partition " + t.topic_name(p) + "-" + std::to_string(p.index) + " appears twice";
+    }
+    auto size = std::max<std::int64_t>(0, p.size_bytes);
+    auto replicas = static_cast<std::int64_t>(p.replicas.size());
+    if (size > (kMaxTotal - total) / std::max<std::int64_t>(1, replicas)) {
+      return "partition " + t.topic_name(p) + "-" + std::to_string(p.index) + ": size_bytes " +
+             std::to_string(p.size_bytes) + " makes the total size overflow";
+    }
+    total += size * replicas;
+  }
+  return std::nullopt;
+}
+
 Topology parse_topology(std::string_view json_text) {
+  try {
+    auto t = parse_topology_unchecked(json_text);
+    if (auto problem = topology_problem(t)) throw Error(*problem + " in the topology file");
+    return t;
+  } catch (const SettingsError&) {
+    throw;
+  } catch (const Error& e) {
+    throw SettingsError("topology_file: " + std::string(e.what()),
+                        e.hint().empty() ? "see the topology_file setting for the format" : e.hint());
+  }
+}
+
+namespace {
+
+Topology parse_topology_unchecked(std::string_view json_text) {
   auto doc = nlohmann::json::parse(json_text, nullptr, false);
   if (!doc.is_object())
     throw Error("the topology file is not a JSON object", "see the topology_file setting for the format");
@@ -54,10 +119,12 @@ Topology parse_topology(std::string_view json_text) {
       throw Error("every broker in the topology file needs an integer \"id\"");
     }
     Broker br;
-    br.id = b["id"].get<BrokerId>();
+    br.id = int32_field(b["id"], "broker id");
     if (!seen.insert(br.id).second)
       throw Error("broker " + std::to_string(br.id) + " appears twice in the topology file");
     if (b.contains("rack") && b["rack"].is_string()) br.rack = b["rack"].get<std::string>();
+    if (b.contains("alive") && !b["alive"].is_boolean())
+      throw Error("broker " + std::to_string(br.id) + " \"alive\" must be a boolean");
     br.alive = b.value("alive", true);
     t.brokers.push_back(std::move(br));
   }
@@ -72,7 +139,7 @@ Topology parse_topology(std::string_view json_text) {
     }
     Partition part;
     part.topic = t.intern(p["topic"].get<std::string>());
-    part.index = p["partition"].get<std::int32_t>();
+    part.index = int32_field(p["partition"], "partition of topic " + p["topic"].get<std::string>());
     auto where = "partition " + p["topic"].get<std::string>() + "-" + std::to_string(part.index);
     if (!p.contains("replicas")) throw Error(where + " has no \"replicas\"");
     part.replicas = ids(p["replicas"], where + " replicas");
@@ -90,16 +157,24 @@ Topology parse_topology(std::string_view json_text) {
       }
     }
     if (p.contains("leader") && p["leader"].is_number_integer()) {
-      part.leader = p["leader"].get<BrokerId>();
+      part.leader = int32_field(p["leader"], where + " leader");
     } else {
       part.leader = part.isr.empty() ? -1 : part.isr.front();
     }
-    if (p.contains("size_bytes") && p["size_bytes"].is_number_integer())
-      part.size_bytes = p["size_bytes"].get<std::int64_t>();
+    if (p.contains("size_bytes")) {
+      const auto& sz = p["size_bytes"];
+      if (!sz.is_number_integer() || (sz.is_number_unsigned() && sz.get<std::uint64_t>() > INT64_MAX) ||
+          sz.get<std::int64_t>() < -1) {
+        throw Error(where + " size_bytes must be an integer from -1 (unknown) to " + std::to_string(INT64_MAX));
+      }
+      part.size_bytes = sz.get<std::int64_t>();
+    }
     t.partitions.push_back(std::move(part));
   }
   return t;
 }
+
+}  // namespace
 
 std::string to_reassignment_json(const std::vector<Assignment>& assignments) {
   // Written by hand rather than through a DOM: a plan can hold a million
@@ -135,7 +210,8 @@ std::vector<Assignment> parse_reassignment_json(std::string_view json_text) {
         !p["partition"].is_number_integer() || !p.contains("replicas")) {
       throw Error("every entry of the plan needs topic, partition and replicas");
     }
-    Assignment a{p["topic"].get<std::string>(), p["partition"].get<std::int32_t>(), {}};
+    Assignment a{p["topic"].get<std::string>(), 0, {}};
+    a.partition = int32_field(p["partition"], "plan entry partition of topic " + a.topic);
     a.replicas = ids(p["replicas"], "plan entry " + a.topic + "-" + std::to_string(a.partition));
     if (a.replicas.empty())
       throw Error("plan entry " + a.topic + "-" + std::to_string(a.partition) + " has no replicas");

@@ -40,7 +40,16 @@ struct Topology {
 //  "partitions":[{"topic":"t","partition":0,"replicas":[1,2,3],"size_bytes":123}]}
 // Optional per partition: "isr", "leader". Without them every replica on a
 // live broker counts as in sync and the first such replica leads.
+// Errors are SettingsErrors naming topology_file (the file is a setting).
 Topology parse_topology(std::string_view json_text);
+
+// A duplicated broker or partition, or sizes whose total overflows: what is
+// wrong, naming the entry; nullopt when the topology can be planned. Checked
+// on files and on what a live cluster reports alike.
+std::optional<std::string> topology_problem(const Topology& t);
+
+// A broker id as a setting lists it: decimal digits, at most INT32_MAX.
+std::optional<BrokerId> parse_broker_id(std::string_view text);
 
 // One entry of Kafka's reassignment JSON (kafka-reassign-partitions.sh).
 struct Assignment {
