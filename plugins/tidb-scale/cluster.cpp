@@ -34,6 +34,8 @@ ClusterState Cluster::observe() {
   std::vector<PdHealth> health;
   try {
     health = pd_.health();
+  } catch (const PdUnreachable&) {
+    throw;
   } catch (const Error& e) {
     // PD reports member health only with a working quorum; no answer at all
     // means none: every endpoint counts as an unhealthy member.
@@ -47,7 +49,10 @@ ClusterState Cluster::observe() {
   // /health lists only members PD knows; a member that never answered is
   // unhealthy there already. Sorted for stable plans.
   std::sort(s.pd.begin(), s.pd.end(), [](const PdMember& a, const PdMember& b) { return a.name < b.name; });
-  if (!leader) return s;
+  if (!leader) {
+    s.observed_all = false;
+    return s;
+  }
   s.max_replicas = pd_.max_replicas();
   auto stores = pd_.stores();
   for (const auto& j : stores) {
@@ -64,6 +69,9 @@ ClusterState Cluster::observe() {
     s.stores.push_back(x);
   }
   std::sort(s.stores.begin(), s.stores.end(), [](const Store& a, const Store& b) { return a.id < b.id; });
+  if (auto dup = duplicate_store(s)) {
+    throw Error("PD lists store " + std::to_string(*dup) + " twice", "nothing was planned; check PD's /stores");
+  }
   s.regions = {pd_.region_check("miss-peer"), pd_.region_check("down-peer"), pd_.region_check("offline-peer")};
   s.schedulers = pd_.schedulers();
   s.evicting = pd_.evicting_stores();
@@ -101,7 +109,17 @@ ClusterState Cluster::observe_with_leader(std::chrono::milliseconds wait, std::c
                                           const CancelToken& cancel) {
   auto deadline = std::chrono::steady_clock::now() + wait;
   while (true) {
-    auto s = observe();
+    ClusterState s;
+    try {
+      s = observe();
+    } catch (const PdUnreachable& e) {
+      // A member may be restarting: retry until leader_wait, then fail.
+      // Reporting the defaults as if observed would be a false success.
+      if (std::chrono::steady_clock::now() >= deadline) throw;
+      spdlog::info("{}; retrying up to leader_wait", e.what());
+      if (!cancel.sleep_for(poll)) throw Cancelled(cancel.exit_code());
+      continue;
+    }
     // Right after a leader change PD reports members unhealthy for a few
     // seconds, and stores Down until they heartbeat to the new leader (it
     // starts from their last persisted heartbeat): wait for a leader, a

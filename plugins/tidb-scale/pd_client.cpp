@@ -35,6 +35,7 @@ PdClient::PdClient(std::vector<std::string> endpoints, http::Options options) {
 
 http::Response PdClient::call(const std::string& method, const std::string& path, const std::string& body) {
   std::string last_error;
+  bool answered = false;  // some member gave an HTTP answer, if not a useful one
   for (std::size_t i = 0; i < endpoints_.size(); ++i) {
     auto idx = (preferred_ + i) % endpoints_.size();
     http::Request req;
@@ -50,6 +51,7 @@ http::Response PdClient::call(const std::string& method, const std::string& path
           (r.body.find("not leader") != std::string::npos || r.body.find("no leader") != std::string::npos ||
            r.body.find("leader is nil") != std::string::npos)) {
         last_error = endpoints_[idx] + ": HTTP " + std::to_string(r.status) + " " + snippet(r.body);
+        answered = true;
         continue;
       }
       preferred_ = idx;
@@ -58,6 +60,11 @@ http::Response PdClient::call(const std::string& method, const std::string& path
       spdlog::debug("PD member {} unreachable: {}", endpoints_[idx], e.what());
       last_error = endpoints_[idx] + ": " + e.what();
     }
+  }
+  if (!answered) {
+    throw PdUnreachable(
+        "PD is unreachable: no member of pd_url answered " + method + " " + kApi + path + " (last: " + last_error + ")",
+        "check pd_url and that PD runs; every member listed was tried");
   }
   throw Error("no PD member answered " + method + " " + kApi + path + " (last: " + last_error + ")",
               "check pd_url and that PD runs; every member listed was tried");

@@ -13,12 +13,20 @@
 #include <nlohmann/json.hpp>
 
 #include "http/client.hpp"
+#include "runtime/error.hpp"
 
 namespace sg::tidb_scale {
 
 struct PdHealth {
   std::string name;
   bool healthy = false;
+};
+
+// No PD member gave any HTTP answer (refused, reset, timed out): nothing of
+// the cluster could be observed.
+class PdUnreachable : public Error {
+ public:
+  using Error::Error;
 };
 
 class PdClient {

@@ -255,6 +255,27 @@ TEST(TidbState, ParsesTheDocumentedFormat) {
   EXPECT_THROW(parse_state("[]"), Error);
 }
 
+TEST(StateFile, DuplicateStoreIsASettingsErrorNamingIt) {
+  try {
+    parse_state(R"({"stores":[{"id":1,"state":"Up"},{"id":2,"state":"Up"},{"id":1,"state":"Down"}]})");
+    FAIL() << "a duplicate store parsed";
+  } catch (const SettingsError& e) {
+    EXPECT_EQ(e.exit_code(), 2);
+    EXPECT_NE(std::string(e.what()).find("store 1 appears twice"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("state_file"), std::string::npos) << e.what();
+  }
+  ClusterState s;
+  s.stores = {{.id = 4}, {.id = 5}, {.id = 4}};
+  EXPECT_EQ(duplicate_store(s), 4u);
+  s.stores.pop_back();
+  EXPECT_FALSE(duplicate_store(s));
+}
+
+TEST(StateFile, WrongTypedFieldIsASettingsErrorNotAnInternalError) {
+  EXPECT_THROW(parse_state(R"({"max_replicas":"three"})"), SettingsError);
+  EXPECT_THROW(parse_state(R"({"stores":[{"id":1,"region_count":"many"}]})"), SettingsError);
+}
+
 // Property: whatever the state and targets, a plan never leaves fewer than
 // max-replicas Up stores, removes one store at a time with a Tombstone wait,
 // and never acts without quorum.

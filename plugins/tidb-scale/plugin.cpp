@@ -47,13 +47,17 @@ void report_state(output::Report& r, const ClusterState& s) {
     members += (members.empty() ? "" : ", ") + m.name + (m.healthy ? " healthy" : " UNHEALTHY");
   r.line("PD: " + std::to_string(s.pd.size()) + " members, leader " + (leader ? leader->name : "NONE") + ": " +
          members);
-  r.line("max-replicas " + std::to_string(s.max_replicas) + "; regions: " + std::to_string(s.regions.miss_peer) +
-         " miss-peer, " + std::to_string(s.regions.down_peer) + " down-peer, " +
-         std::to_string(s.regions.offline_peer) + " offline-peer");
-  for (const auto& st : s.stores) {
-    r.line("store " + std::to_string(st.id) + " " + st.address + " " + std::string(store_state_name(st.state)) +
-           " regions " + std::to_string(st.region_count) + " leaders " + std::to_string(st.leader_count) +
-           (s.evicting.count(st.id) ? " (evicting leaders)" : ""));
+  if (!s.observed_all) {
+    r.line("stores, regions and max-replicas: not observed (PD has no leader)");
+  } else {
+    r.line("max-replicas " + std::to_string(s.max_replicas) + "; regions: " + std::to_string(s.regions.miss_peer) +
+           " miss-peer, " + std::to_string(s.regions.down_peer) + " down-peer, " +
+           std::to_string(s.regions.offline_peer) + " offline-peer");
+    for (const auto& st : s.stores) {
+      r.line("store " + std::to_string(st.id) + " " + st.address + " " + std::string(store_state_name(st.state)) +
+             " regions " + std::to_string(st.region_count) + " leaders " + std::to_string(st.leader_count) +
+             (s.evicting.count(st.id) ? " (evicting leaders)" : ""));
+    }
   }
   for (const auto& t : s.tidb)
     r.line("tidb " + t.name + (t.healthy ? " healthy" : " UNHEALTHY"));
@@ -153,6 +157,10 @@ int exec(Context& ctx) {
   auto plan = make_plan(state, options);
   report_plan(ctx, plan);
   refuse_if_needed(plan);
+  if (!state.observed_all) {
+    throw Error("PD has no leader after leader_wait: stores, regions and max-replicas could not be observed",
+                "re-run once PD has elected a leader; check its members above");
+  }
   if (options.goal == Goal::Status) return 0;
   if (v.flag("dry_run")) {
     ctx.report.line("dry run: nothing was changed");

@@ -73,7 +73,8 @@ Schema build() {
        .type = Type::Int,
        .default_value = "2",
        .description = "TiDB scale-in keeps at least this many healthy instances.",
-       .min = 0},
+       .min = 0,
+       .max = 999},
       {.name = "allow_even_pd",
        .type = Type::Bool,
        .default_value = "false",
@@ -83,7 +84,8 @@ Schema build() {
        .default_value = "3",
        .description = "heal: the most Down stores replaced in total (the operator's failover count included); "
                       "beyond it the plugin alerts and exits non-zero.",
-       .min = 0},
+       .min = 0,
+       .max = 999},
       {.name = "force",
        .type = Type::Bool,
        .default_value = "false",
@@ -174,7 +176,8 @@ Schema build() {
       errors.push_back("tidb_replicas needs backend operator: without it the plugin cannot start or stop TiDB");
     }
     for (const auto& id : v.list("confirmed_gone_stores")) {
-      if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos) {
+      // 19 digits always fit a 64-bit store id.
+      if (id.empty() || id.size() > 19 || id.find_first_not_of("0123456789") != std::string::npos) {
         errors.push_back("confirmed_gone_stores must list numeric store ids; \"" + id + "\" is not one");
       }
     }

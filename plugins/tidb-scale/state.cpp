@@ -1,6 +1,7 @@
 #include "state.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "runtime/error.hpp"
 #include "util/strings.hpp"
@@ -57,7 +58,17 @@ const Store* ClusterState::store(std::uint64_t id) const {
   return it == stores.end() ? nullptr : &*it;
 }
 
-ClusterState parse_state(std::string_view json_text) {
+std::optional<std::uint64_t> duplicate_store(const ClusterState& s) {
+  std::set<std::uint64_t> seen;
+  for (const auto& st : s.stores) {
+    if (!seen.insert(st.id).second) return st.id;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+ClusterState parse_state_unchecked(std::string_view json_text) {
   auto j = nlohmann::json::parse(json_text, nullptr, false);
   if (!j.is_object()) throw Error("the state file is not a JSON object", "see the state_file setting for the format");
   ClusterState s;
@@ -101,7 +112,23 @@ ClusterState parse_state(std::string_view json_text) {
     }
   }
   std::sort(s.stores.begin(), s.stores.end(), [](const Store& a, const Store& b) { return a.id < b.id; });
+  // Two entries for one store would count it twice towards max-replicas.
+  if (auto dup = duplicate_store(s)) throw Error("store " + std::to_string(*dup) + " appears twice");
   return s;
+}
+
+}  // namespace
+
+ClusterState parse_state(std::string_view json_text) {
+  try {
+    return parse_state_unchecked(json_text);
+  } catch (const Error& e) {
+    throw SettingsError("state_file: " + std::string(e.what()),
+                        e.hint().empty() ? "see the state_file setting for the format" : e.hint());
+  } catch (const nlohmann::json::exception&) {
+    // nlohmann's message quotes no field; say what the format is instead.
+    throw SettingsError("state_file: a field has the wrong type", "see the state_file setting for the format");
+  }
 }
 
 nlohmann::json to_json(const ClusterState& s) {

@@ -57,6 +57,10 @@ struct ClusterState {
   // PD's schedulers by name, when known (a state file may omit them).
   std::optional<std::set<std::string>> schedulers;
 
+  // False when PD had no leader: stores, regions and max-replicas were then
+  // not observed, and the fields above hold defaults.
+  bool observed_all = true;
+
   const PdMember* pd_leader() const;
   int up_stores() const;
   int live_stores() const;  // not Offline or Tombstone
@@ -67,7 +71,10 @@ struct ClusterState {
 //  "stores":[{"id":1,"address":"tikv-0:20160","state":"Up","region_count":120,"leader_count":40}],
 //  "regions":{"miss_peer":0,"down_peer":0,"offline_peer":0},"tidb":[{"name":"tidb-0","healthy":true}]}
 // Optional: "failovers":0, "evicting":[5], "schedulers":["balance-leader-scheduler"].
+// Errors are SettingsErrors naming state_file (the file is a setting).
 ClusterState parse_state(std::string_view json_text);
+// A store id listed twice (in a file or by PD), or nullopt.
+std::optional<std::uint64_t> duplicate_store(const ClusterState& s);
 nlohmann::json to_json(const ClusterState& s);
 
 }  // namespace sg::tidb_scale

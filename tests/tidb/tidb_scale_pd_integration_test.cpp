@@ -2,13 +2,18 @@
 // `scripts/testenv pd up`, whose TiKV stores are simulated by storesim (real
 // TiKV is not available from any reachable registry; docs/testenv-pd.md).
 // PD's own HTTP API is the oracle: store states, region checks, members.
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <nlohmann/json.hpp>
 
 #include "pd_helpers.hpp"
@@ -21,7 +26,70 @@ class TidbScalePd : public ::testing::Test {
   void SetUp() override { restore_cluster(); }
 };
 
+// A TCP port on 127.0.0.1 that completes connections (the kernel's backlog)
+// but never answers: a PD member that stopped responding.
+class SilentPort {
+ public:
+  SilentPort() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 || ::listen(fd_, 16) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+      throw std::runtime_error("cannot listen on 127.0.0.1");
+    }
+    port_ = ntohs(a.sin_port);
+  }
+  ~SilentPort() { ::close(fd_); }
+  SilentPort(const SilentPort&) = delete;
+  SilentPort& operator=(const SilentPort&) = delete;
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+// A port nobody listens on: bound, then closed again.
+int closed_port() {
+  int port = 0;
+  {
+    SilentPort p;
+    port = p.port();
+  }
+  return port;
+}
+
 }  // namespace
+
+TEST(TidbScalePdDown, StatusFailsNamingPdWhenNoMemberAnswers) {
+  auto url = "http://127.0.0.1:" + std::to_string(closed_port());
+  auto start = std::chrono::steady_clock::now();
+  auto r = run_plugin({{"mode", "status"}, {"pd_url", url}, {"leader_wait", "1s"}, {"request_timeout", "2s"}}, 60);
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("PD is unreachable"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(url), std::string::npos) << r.err;
+  // Nothing is reported as observed: no default max-replicas, no stores.
+  EXPECT_EQ(r.out.find("max-replicas"), std::string::npos) << r.out;
+  EXPECT_EQ((r.out + r.err).find("STORES_UP="), std::string::npos) << r.out << r.err;
+  EXPECT_LT(took, 30s);
+}
+
+TEST(TidbScalePdDown, StatusFailsWithinItsBoundWhenPdStopsAnswering) {
+  SilentPort silent;
+  auto url = "http://127.0.0.1:" + std::to_string(silent.port());
+  auto start = std::chrono::steady_clock::now();
+  auto r = run_plugin({{"mode", "status"}, {"pd_url", url}, {"leader_wait", "1s"}, {"request_timeout", "1s"}}, 60);
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("PD is unreachable"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("max-replicas"), std::string::npos) << r.out;
+  // Two requests of two 1 s attempts each, plus leader_wait: well under 30 s.
+  EXPECT_LT(took, 30s);
+}
 
 TEST_F(TidbScalePd, StatusReportsMembersStoresAndRegionHealth) {
   auto r = run_plugin({{"mode", "status"}});
