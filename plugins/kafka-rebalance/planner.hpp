@@ -2,7 +2,7 @@
 // The pure planner: observed topology in, reassignment plan out. Nothing
 // here does I/O, so every rule below is unit- and property-tested.
 //
-// Rules (issue 4, "Planning rules"):
+// Rules (the README's "Planning rules"):
 //  - A replica on a live broker stays unless the goal requires moving it; in
 //    heal and remove-brokers exactly the replicas on dead/removed brokers move.
 //  - Replacements go to live brokers not already in the partition, on racks
