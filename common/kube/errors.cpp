@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "log/redactor.hpp"
+#include "util/json.hpp"
+
 namespace sg::kube {
 namespace {
 
@@ -43,18 +46,39 @@ ApiError build(int code, const std::string& body, const std::string& verb, const
   std::string reason = default_reason(code);
   std::string message;
   std::vector<Cause> causes;
-  auto doc = nlohmann::json::parse(body, nullptr, false);
-  if (doc.is_object() && doc.value("kind", "") == "Status") {
-    if (doc.contains("code") && doc["code"].is_number_integer()) code = doc["code"].get<int>();
-    if (auto r = doc.value("reason", ""); !r.empty()) reason = r;
-    message = doc.value("message", "");
-    if (doc.contains("details") && doc["details"].contains("causes")) {
-      for (const auto& c : doc["details"]["causes"]) {
-        causes.push_back({c.value("reason", ""), c.value("field", ""), c.value("message", "")});
+  // A Status is small; anything deep or huge is not one, and is shown as
+  // text (redacted, escaped and cut by peer_text).
+  nlohmann::json doc;
+  try {
+    doc = util::parse_json(body, {.max_depth = 16, .max_bytes = 1 << 20});
+  } catch (const util::JsonError&) {
+    doc = nullptr;
+  }
+  auto str = [](const nlohmann::json& obj, const char* key) -> std::string {
+    if (!obj.is_object()) return {};
+    auto it = obj.find(key);
+    return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  if (doc.is_object() && str(doc, "kind") == "Status") {
+    if (auto it = doc.find("code"); it != doc.end() && it->is_number_integer()) {
+      auto c = it->get<std::int64_t>();
+      if (c >= 100 && c <= 599) code = static_cast<int>(c);
+    }
+    if (auto r = str(doc, "reason"); !r.empty()) reason = log::peer_text(r, 64);
+    message = log::peer_text(str(doc, "message"), 500);
+    auto details = doc.find("details");
+    if (details != doc.end() && details->is_object()) {
+      auto cs = details->find("causes");
+      if (cs != details->end() && cs->is_array()) {
+        for (const auto& c : *cs) {
+          if (causes.size() >= 20) break;
+          causes.push_back({log::peer_text(str(c, "reason"), 64), log::peer_text(str(c, "field"), 200),
+                            log::peer_text(str(c, "message"), 300)});
+        }
       }
     }
   } else {
-    message = body.substr(0, 300);
+    message = log::peer_text(body, 300);
   }
   std::string text = verb + " " + what + " failed: " + reason + " (HTTP " + std::to_string(code) + ")";
   if (!message.empty()) text += ": " + message;

@@ -16,6 +16,33 @@ namespace {
 constexpr std::size_t kMinSecret = 3;
 constexpr std::size_t kMinFragment = 6;
 
+// yaml-cpp's parser recurses once per nesting level, so a hostile secret of
+// 40,000 '[' would overflow the stack. A kubeconfig nests a few levels.
+bool shallow_enough_for_yaml(std::string_view s) {
+  constexpr int kMaxDepth = 32;
+  int depth = 0;
+  for (char c : s) {
+    if (c == '[' || c == '{') {
+      if (++depth > kMaxDepth) return false;
+    } else if (c == ']' || c == '}') {
+      depth = std::max(0, depth - 1);
+    }
+  }
+  std::size_t indent = 0;
+  bool at_start = true;
+  for (char c : s) {
+    if (c == '\n') {
+      at_start = true;
+      indent = 0;
+    } else if (at_start && (c == ' ' || c == '-')) {
+      if (++indent > 4 * kMaxDepth) return false;
+    } else {
+      at_start = false;
+    }
+  }
+  return true;
+}
+
 bool printable_text(std::string_view s) {
   if (!util::valid_utf8(s)) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
@@ -93,8 +120,13 @@ void Redactor::add_secret_depth(std::string_view raw, int depth) {
       add_pattern(url);
       add_pattern(util::to_lower(url));
       add_pattern(util::replace_all(url, "%20", "+"));
-      auto json = nlohmann::json(f).dump();
+      // A secret with invalid UTF-8 must not abort the plugin: dump the
+      // JSON form as our outputs would, with U+FFFD for the bad bytes.
+      auto json = nlohmann::json(f).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       add_pattern(json.substr(1, json.size() - 2));
+      // Java properties and shell-ish escapes put a backslash before '=',
+      // ':' and spaces; a secret can reach a log in that form too.
+      add_pattern(util::replace_all(util::replace_all(util::replace_all(f, "\\", "\\\\"), "=", "\\="), ":", "\\:"));
     }
     std::stable_sort(patterns_.begin(), patterns_.end(),
                      [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
@@ -107,7 +139,7 @@ void Redactor::add_secret_depth(std::string_view raw, int depth) {
       decoded && decoded->size() >= kMinSecret && printable_text(*decoded)) {
     nested.push_back(*decoded);
   }
-  if (trimmed.find("users") != std::string::npos) {
+  if (trimmed.find("users") != std::string::npos && shallow_enough_for_yaml(trimmed)) {
     try {
       auto root = YAML::Load(std::string(trimmed));
       if (root.IsMap()) collect_kubeconfig_secrets(root, nested);
@@ -158,6 +190,46 @@ Redactor& redactor() {
 
 std::string redact(std::string_view text) {
   return redactor().redact(text);
+}
+
+std::string peer_text(std::string_view body, std::size_t max_chars) {
+  auto clean = redact(body);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(std::min(clean.size(), max_chars) + 16);
+  std::size_t chars = 0;
+  std::size_t i = 0;
+  while (i < clean.size()) {
+    if (chars >= max_chars) {
+      out += "…(" + std::to_string(body.size()) + " bytes)";
+      break;
+    }
+    auto c = static_cast<unsigned char>(clean[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len > 1 && i + len <= clean.size() && util::valid_utf8(std::string_view(clean).substr(i, len))) {
+      out.append(clean, i, len);
+      i += len;
+    } else if (c == '\n') {
+      out += "\\n";
+      ++i;
+    } else if (c == '\r') {
+      out += "\\r";
+      ++i;
+    } else if (c == '\t') {
+      out += "\\t";
+      ++i;
+    } else if (c < 0x20 || c == 0x7F || c >= 0x80) {
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 0xF];
+      ++i;
+    } else {
+      out += static_cast<char>(c);
+      ++i;
+    }
+    ++chars;
+  }
+  return out;
 }
 
 }  // namespace sg::log

@@ -33,4 +33,12 @@ Redactor& redactor();
 // Shorthand for redactor().redact(text).
 std::string redact(std::string_view text);
 
+// Text a peer sent (a server body, a pod message, a broker's error string),
+// made fit for one log line: redacted first, while every secret is still
+// whole (a token cut by truncation or split by escaping would no longer
+// match), then invalid UTF-8 shown as \xNN and control characters escaped
+// (a peer cannot start a fake log line), then cut to `max_chars` characters
+// with the original size noted.
+std::string peer_text(std::string_view body, std::size_t max_chars = 300);
+
 }  // namespace sg::log

@@ -92,4 +92,59 @@ TEST(Redactor, ShortValuesAreNotMasked) {
   EXPECT_EQ(r.pattern_count(), 0u);
 }
 
+TEST(Redactor, InvalidUtf8SecretIsMaskedNotFatal) {
+  Redactor r;
+  const std::string secret = "abc\xff-token-\xfe";
+  ASSERT_NO_THROW(r.add_secret(secret));
+  auto out = r.redact("Authorization: Bearer " + secret + "\n");
+  EXPECT_EQ(out.find("abc"), std::string::npos) << out;
+  EXPECT_EQ(out.find("-token-"), std::string::npos) << out;
+}
+
+TEST(Redactor, DeeplyNestedSecretDoesNotOverflowTheStack) {
+  Redactor r;
+  std::string hostile = "users: " + std::string(40'000, '[');
+  ASSERT_NO_THROW(r.add_secret(hostile));
+  EXPECT_EQ(r.redact("x " + hostile + " y"), "x ****** y");
+}
+
+TEST(Redactor, PropertiesEscapedFormIsMasked) {
+  Redactor r;
+  const std::string secret = "key=with:colon\\and=more";
+  r.add_secret(secret);
+  // Java properties escape '=', ':' and '\\' in values.
+  std::string escaped = "key\\=with\\:colon\\\\and\\=more";
+  auto out = r.redact("spark.hadoop.fs.azure.account.key.x=" + escaped + "\n");
+  EXPECT_EQ(out, "spark.hadoop.fs.azure.account.key.x=******\n");
+}
+
+TEST(PeerText, RedactsBeforeTruncatingOrEscaping) {
+  auto& r = redactor();
+  r.clear();
+  const std::string token(200, 'T');
+  const std::string quoted = "tok\"en\\with-quote";
+  r.add_secret(token + "zz");
+  r.add_secret(quoted);
+  // A long token echoed near the cut: nothing of it survives.
+  std::string body = std::string(250, '.') + token + "zz and more";
+  auto out = peer_text(body, 300);
+  EXPECT_EQ(out.find("TTT"), std::string::npos) << out;
+  // A token with a quote and a backslash, raw and JSON-escaped.
+  auto j = peer_text(R"({"message":"bad token tok\"en\\with-quote"})" + std::string(" raw: ") + quoted);
+  EXPECT_EQ(j.find("with-quote"), std::string::npos) << j;
+  r.clear();
+}
+
+TEST(PeerText, EscapesControlCharactersAndInvalidUtf8AndNotesTheSize) {
+  redactor().clear();
+  auto out = peer_text("line one\n[error] fake line\r\x1b[31m\xff é", 300);
+  EXPECT_EQ(out, "line one\\n[error] fake line\\r\\x1b[31m\\xff é");
+  EXPECT_EQ(out.find('\n'), std::string::npos);
+  auto cut = peer_text(std::string(1000, 'a'), 10);
+  EXPECT_EQ(cut, "aaaaaaaaaa…(1000 bytes)");
+  // A multi-byte character is never split by the cut.
+  auto utf = peer_text("ééééé", 3);
+  EXPECT_EQ(utf, "ééé…(10 bytes)");
+}
+
 }  // namespace sg::log

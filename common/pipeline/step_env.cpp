@@ -3,7 +3,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <regex>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +18,43 @@ bool yaml11(Host h) {
   return h != Host::Woodpecker;
 }
 
+std::size_t digits_at(std::string_view s, std::size_t i) {
+  std::size_t n = 0;
+  while (i + n < s.size() && s[i + n] >= '0' && s[i + n] <= '9')
+    ++n;
+  return n;
+}
+
+// [-+]?[0-9]+, checked by hand: libstdc++'s std::regex recurses per
+// character and a long scalar would overflow the stack.
+bool is_int_text(std::string_view s) {
+  std::size_t i = !s.empty() && (s[0] == '-' || s[0] == '+') ? 1 : 0;
+  auto n = digits_at(s, i);
+  return n > 0 && i + n == s.size();
+}
+
+// [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+bool is_float_text(std::string_view s) {
+  std::size_t i = !s.empty() && (s[0] == '-' || s[0] == '+') ? 1 : 0;
+  auto whole = digits_at(s, i);
+  i += whole;
+  if (i < s.size() && s[i] == '.') {
+    auto frac = digits_at(s, i + 1);
+    if (whole == 0 && frac == 0) return false;
+    i += 1 + frac;
+  } else if (whole == 0) {
+    return false;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    auto exp = digits_at(s, i);
+    if (exp == 0) return false;
+    i += exp;
+  }
+  return i == s.size();
+}
+
 // yaml-cpp keeps scalars as text; tag "!" marks quoted (non-plain) scalars,
 // so plain ones get YAML's implicit typing, which differs by YAML version.
 Kind scalar_kind(Host host, const YAML::Node& n) {
@@ -30,10 +66,8 @@ Kind scalar_kind(Host host, const YAML::Node& n) {
                                                "No", "NO", "on",  "On",  "ON",  "off", "Off", "OFF"};
   if (s == "~" || s == "null" || s == "Null" || s == "NULL") return Kind::Null;
   if (bool12.count(s) || (yaml11(host) && bool11.count(s) && s.size() > 1)) return Kind::Bool;
-  static const std::regex int_re("^[-+]?[0-9]+$");
-  static const std::regex float_re(R"(^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$)");
-  if (std::regex_match(s, int_re)) return Kind::Int;
-  if (std::regex_match(s, float_re)) return Kind::Float;
+  if (is_int_text(s)) return Kind::Int;
+  if (is_float_text(s)) return Kind::Float;
   return Kind::String;
 }
 
@@ -51,7 +85,9 @@ std::string scalar_text(Host host, const YAML::Node& n) {
     case Kind::Int: {
       long long v = 0;
       const auto& s = n.Scalar();
-      std::from_chars(s.data() + (s[0] == '+'), s.data() + s.size(), v);
+      auto [ptr, ec] = std::from_chars(s.data() + (s[0] == '+'), s.data() + s.size(), v);
+      // Beyond 64 bits the text goes through as written, never wrapped.
+      if (ec != std::errc()) return s;
       return std::to_string(v);
     }
     case Kind::Float:

@@ -119,7 +119,9 @@ int run_plugin(const Plugin& plugin, int argc, char** argv) {
   } catch (const Cancelled& e) {
     code = e.exit_code();
     message = "cancelled";
-    spdlog::warn("cancelled by signal; remote cleanup done, exiting with {}", code);
+    // Whether remote objects were cleaned up is the plugin's to say: only it
+    // knows what it created and whether deleting it finished.
+    spdlog::warn("cancelled by signal; exiting with {}", code);
   } catch (const Error& e) {
     code = e.exit_code();
     message = e.what();

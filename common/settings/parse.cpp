@@ -6,6 +6,7 @@
 #include <limits>
 #include <set>
 
+#include "util/json.hpp"
 #include "util/strings.hpp"
 
 namespace sg::settings {
@@ -108,58 +109,17 @@ std::vector<std::string> split_escaped(std::string_view text) {
   return items;
 }
 
-// SAX handler that records duplicate keys per object, since nlohmann's DOM
-// parser silently keeps the last one and a duplicated key in a CI setting is
-// almost always a copy-paste mistake.
-class DuplicateKeyCheck : public nlohmann::json_sax<nlohmann::json> {
- public:
-  std::string duplicate;
-  bool null() override { return true; }
-  bool boolean(bool) override { return true; }
-  bool number_integer(number_integer_t) override { return true; }
-  bool number_unsigned(number_unsigned_t) override { return true; }
-  bool number_float(number_float_t, const string_t&) override { return true; }
-  bool string(string_t&) override { return true; }
-  bool binary(binary_t&) override { return true; }
-  bool start_object(std::size_t) override {
-    keys_.emplace_back();
-    return true;
-  }
-  bool key(string_t& k) override {
-    if (!keys_.back().insert(k).second && duplicate.empty()) duplicate = k;
-    return true;
-  }
-  bool end_object() override {
-    keys_.pop_back();
-    return true;
-  }
-  bool start_array(std::size_t) override { return true; }
-  bool end_array() override { return true; }
-  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) override {
-    // nlohmann's message ends with the text it last read, which may be part
-    // of a secret; keep only the position and the reason.
-    std::string what = ex.what();
-    if (auto p = what.find("; last read"); p != std::string::npos) what.resize(p);
-    if (auto p = what.find("] "); p != std::string::npos) what.erase(0, p + 2);
-    if (auto p = what.find(": "); p != std::string::npos && what.starts_with("parse error")) what.erase(0, p + 2);
-    error = "invalid JSON at byte " + std::to_string(position) + ": " + what;
-    return false;
-  }
-  std::string error;
-
- private:
-  std::vector<std::set<std::string>> keys_;
-};
-
 }  // namespace
 
 nlohmann::json parse_json_strict(std::string_view text) {
-  DuplicateKeyCheck check;
-  bool ok = nlohmann::json::sax_parse(text.begin(), text.end(), &check);
-  if (!ok) throw ParseFailure("valid JSON (" + check.error + ")");
-  if (!check.duplicate.empty())
-    throw ParseFailure("JSON without duplicate keys (\"" + check.duplicate + "\" appears twice)");
-  return nlohmann::json::parse(text.begin(), text.end());
+  try {
+    return util::parse_json(text, {.max_depth = kMaxSettingDepth, .max_bytes = text.size()}, true);
+  } catch (const util::JsonError& e) {
+    std::string what = e.what();
+    if (what.find("appears twice") != std::string::npos)
+      throw ParseFailure("JSON without duplicate keys (" + what + ")");
+    throw ParseFailure("valid JSON (" + what + ")");
+  }
 }
 
 std::vector<std::string> parse_list(std::string_view text) {
@@ -170,7 +130,15 @@ std::vector<std::string> parse_list(std::string_view text) {
     try {
       doc = parse_json_strict(trimmed);
     } catch (const ParseFailure&) {
-      doc = nullptr;  // not JSON after all: an item that starts with '['
+      // An item may start with '[' ("[skip ci] deploy"), but a value that
+      // opens like a JSON array of strings, or closes like one, was meant as
+      // JSON: a truncated one must fail, not turn into comma-split pieces.
+      auto after = util::trim(trimmed.substr(1));
+      if (trimmed.back() == ']' || after.empty() || after.front() == '"' || after.front() == '[' ||
+          after.front() == '{') {
+        throw;
+      }
+      doc = nullptr;
     }
     if (doc.is_array()) {
       std::vector<std::string> out;
@@ -208,8 +176,9 @@ nlohmann::json parse_map(std::string_view text) {
     if (t.empty()) continue;
     auto eq = t.find('=');
     if (eq == std::string::npos || eq == 0) {
-      throw ParseFailure("a JSON object or key=value pairs separated by commas (\"" + t.substr(0, 40) +
-                         "\" has no key=)");
+      // Names the pair by position: its text may be part of a secret.
+      throw ParseFailure("a JSON object or key=value pairs separated by commas (pair " +
+                         std::to_string(out.size() + 1) + " has no key=)");
     }
     auto key = util::trim(t.substr(0, eq));
     if (out.contains(key)) throw ParseFailure("key=value pairs without duplicate keys (\"" + key + "\" appears twice)");

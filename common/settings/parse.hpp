@@ -28,7 +28,13 @@ std::vector<std::string> parse_list(std::string_view text);
 // A JSON object (Drone and Woodpecker encode YAML maps so), or k=v pairs
 // separated by commas. Duplicate keys are rejected in both forms.
 nlohmann::json parse_map(std::string_view text);
-// Parses JSON rejecting duplicate object keys anywhere in the document.
+// How deep a JSON list or map setting may nest. Real settings nest two or
+// three levels (a pod template's tolerations); the bound keeps every later
+// walk of the value shallow.
+inline constexpr std::size_t kMaxSettingDepth = 32;
+
+// Parses JSON rejecting duplicate object keys anywhere in the document and
+// nesting deeper than kMaxSettingDepth.
 nlohmann::json parse_json_strict(std::string_view text);
 
 std::string format_duration(std::chrono::milliseconds d);

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "settings/parse.hpp"
+#include "settings/secret_rule.hpp"
 #include "settings/templating.hpp"
 #include "util/strings.hpp"
 
@@ -62,8 +63,13 @@ Value parse_typed(const Setting& s, const std::string& raw, const VariableLookup
     }
     case Type::Bool:
       return parse_bool(render(raw));
-    case Type::Duration:
-      return parse_duration(render(raw));
+    case Type::Duration: {
+      auto d = parse_duration(render(raw));
+      if (d.count() == 0 && !s.allow_zero) {
+        throw ParseFailure("a duration greater than zero, such as 30s (0 would never wait or never time out)");
+      }
+      return d;
+    }
     case Type::Enum: {
       auto v = util::trim(render(raw));
       for (const auto& c : s.choices) {
@@ -101,6 +107,53 @@ Value parse_typed(const Setting& s, const std::string& raw, const VariableLookup
     }
   }
   return std::monostate{};
+}
+
+// Every string leaf of a parsed value, for the redactor: a secret map's
+// values reach logs one at a time (an API server echoing one env var), not
+// as the raw setting.
+void collect_strings(const Value& v, std::vector<std::string>& out) {
+  if (const auto* str = std::get_if<std::string>(&v)) {
+    out.push_back(*str);
+  } else if (const auto* list = std::get_if<std::vector<std::string>>(&v)) {
+    out.insert(out.end(), list->begin(), list->end());
+  } else if (const auto* j = std::get_if<nlohmann::json>(&v)) {
+    // Iterative: the depth is bounded by the parser, but no walk should
+    // depend on it.
+    std::vector<const nlohmann::json*> stack{j};
+    while (!stack.empty()) {
+      const auto* cur = stack.back();
+      stack.pop_back();
+      if (cur->is_string()) {
+        out.push_back(cur->get<std::string>());
+      } else if (cur->is_structured()) {
+        for (const auto& x : *cur)
+          stack.push_back(&x);
+      }
+    }
+  }
+}
+
+// Leaves of a non-secret map whose key marks a credential
+// (spark.hadoop.fs.azure.account.key.x, DB_PASSWORD) are secret too.
+void collect_credential_leaves(const nlohmann::json& j, std::vector<std::string>& out) {
+  std::vector<const nlohmann::json*> stack{&j};
+  while (!stack.empty()) {
+    const auto* cur = stack.back();
+    stack.pop_back();
+    if (!cur->is_object()) continue;
+    for (const auto& [k, v] : cur->items()) {
+      if (v.is_string() && (is_credential_conf_key(k) || is_secret_variable(k))) out.push_back(v.get<std::string>());
+      if (v.is_object()) stack.push_back(&v);
+    }
+  }
+}
+
+// Values too common to mask: a secret-named flag set to "true" is not a
+// secret, and masking "true" would garble every line.
+bool trivial_value(std::string_view v) {
+  auto t = util::to_lower(util::trim(v));
+  return t.size() < 4 || t == "true" || t == "false" || t == "null";
 }
 
 std::string expected_form(const Setting& s) {
@@ -185,6 +238,19 @@ Resolution resolve(const Schema& schema, const Environment& env) {
     }
   }
 
+  // Variables whose names mark them as secrets (the clone credentials, a
+  // forwarded PLUGIN_DB_PASSWORD) are masked whether or not a setting reads
+  // them: a command may print them, a proxied step may echo them. Our own
+  // settings are classified by the schema instead.
+  for (const auto& [var, value] : env) {
+    if (value.empty() || trivial_value(value)) continue;
+    if (var.starts_with(kPrefix)) {
+      auto it = by_key.find(canonical_key(std::string_view(var).substr(kPrefix.size())));
+      if (it != by_key.end()) continue;
+    }
+    if (is_secret_variable(var)) r.secret_values.push_back(value);
+  }
+
   auto lookup = [&](const std::string& name) -> std::optional<std::string> {
     auto it = env.find(name);
     if (it == env.end()) return std::nullopt;
@@ -243,13 +309,19 @@ Resolution resolve(const Schema& schema, const Environment& env) {
       for (const auto& name : referenced) {
         r.consumed.insert(name);
         // A plugin cannot tell which variables came from CI secrets. Only our
-        // own non-secret settings and build metadata are known to be safe.
-        bool safe = name.starts_with("DRONE_") || name.starts_with("CI_");
+        // own non-secret settings and build metadata are known to be safe,
+        // and build metadata only where its name marks no credential.
+        bool safe = (name.starts_with("DRONE_") || name.starts_with("CI_")) && !is_secret_variable(name);
         if (name.starts_with(kPrefix)) {
           auto key_it = by_key.find(canonical_key(std::string_view(name).substr(kPrefix.size())));
           safe = key_it != by_key.end() && !key_it->second.first->is_secret();
         }
         if (!safe) r.secret_values.push_back(*lookup(name));
+      }
+      if (s.is_secret()) {
+        collect_strings(v, r.secret_values);
+      } else if (const auto* j = std::get_if<nlohmann::json>(&v)) {
+        collect_credential_leaves(*j, r.secret_values);
       }
       if (s.type == Type::Path && s.must_exist) {
         const auto& path = std::get<std::string>(v);
@@ -261,16 +333,27 @@ Resolution resolve(const Schema& schema, const Environment& env) {
       }
       r.values.set(s.name, {std::move(v), source, explicit_set});
     } catch (const ParseFailure& e) {
-      r.errors.push_back(describe_value(s, source, raw) + " (setting " + s.name + "): expected " + e.what());
+      // The failure text may quote part of the value; the value of a secret
+      // is registered whole, so a quoted fragment would escape the mask.
+      std::string detail = s.is_secret() ? expected_form(s) : std::string(e.what());
+      r.errors.push_back(describe_value(s, source, raw) + " (setting " + s.name + "): expected " + detail);
     } catch (const std::exception& e) {
+      std::string detail = s.is_secret() ? std::string() : std::string(" (") + e.what() + ")";
       r.errors.push_back(describe_value(s, source, raw) + " (setting " + s.name + "): expected " + expected_form(s) +
-                         " (" + e.what() + ")");
+                         detail);
     }
   }
 
   if (r.errors.empty()) {
     for (const auto& rule : schema.rules)
       rule(r.values, r.errors);
+  }
+
+  // One value may be registered by several routes (a bare secret name that
+  // also reads as secret); the redactor needs each once.
+  {
+    std::set<std::string> seen;
+    std::erase_if(r.secret_values, [&](const std::string& v) { return !seen.insert(v).second; });
   }
 
   if (!schema.forward_unknown) {

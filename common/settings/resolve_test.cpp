@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "runtime/error.hpp"
+
 namespace sg::settings {
 namespace {
 
@@ -177,6 +179,122 @@ TEST(Resolve, UndeclaredAccessIsAProgrammingError) {
   auto r = resolve(test_schema(), {{"PLUGIN_IMAGE", "x"}});
   EXPECT_THROW(r.values.str("nope"), std::logic_error);
   EXPECT_THROW(r.values.flag("image"), std::logic_error);
+}
+
+TEST(Resolve, CiCredentialsAreSecretWhereverTheyAreSubstituted) {
+  auto r = resolve(test_schema(),
+                   {{"PLUGIN_IMAGE", "x"},
+                    {"PLUGIN_COMMANDS", "git clone https://{{ .CI_NETRC_USERNAME }}:{{ .DRONE_NETRC_PASSWORD }}@h/r"},
+                    {"CI_NETRC_USERNAME", "bot-user"},
+                    {"DRONE_NETRC_PASSWORD", "ghp_clonepassword"},
+                    {"CI_NETRC_MACHINE", "git.example.com"},
+                    {"CI_REPO", "org/app"},
+                    // Never referenced, still masked: a command may print it.
+                    {"CI_NETRC_PASSWORD", "other-clone-pass"}});
+  ASSERT_TRUE(r.errors.empty()) << r.errors.front();
+  auto has = [&](const std::string& v) { return std::count(r.secret_values.begin(), r.secret_values.end(), v) > 0; };
+  EXPECT_TRUE(has("ghp_clonepassword"));
+  EXPECT_TRUE(has("bot-user"));
+  EXPECT_TRUE(has("other-clone-pass"));
+  EXPECT_FALSE(has("git.example.com"));
+  EXPECT_FALSE(has("org/app"));
+}
+
+TEST(Resolve, EveryLeafOfASecretMapAndEveryRenderedSecretIsRegistered) {
+  Schema s{.plugin = "t", .summary = "t"};
+  s.settings = {{.name = "environment", .type = Type::Map, .secret = true, .description = "Env."},
+                {.name = "token", .type = Type::Secret, .description = "Token."},
+                {.name = "confs", .type = Type::Map, .description = "Confs."},
+                {.name = "keys", .type = Type::List, .secret = true, .description = "Keys."}};
+  auto r = resolve(s, {{"PLUGIN_ENVIRONMENT", R"({"DB_PASS":"pa55word-value","NESTED":{"X":"deep-secret"}})"},
+                       {"PLUGIN_TOKEN", "tok-{{ .DRONE_BUILD_NUMBER }}-end"},
+                       {"DRONE_BUILD_NUMBER", "42"},
+                       {"PLUGIN_CONFS", R"({"spark.hadoop.fs.azure.account.key.acct.blob":"azure-key-value",
+                                           "spark.executor.instances":"2"})"},
+                       {"PLUGIN_KEYS", "first-key-item,second-key-item"}});
+  ASSERT_TRUE(r.errors.empty()) << r.errors.front();
+  auto has = [&](const std::string& v) { return std::count(r.secret_values.begin(), r.secret_values.end(), v) > 0; };
+  EXPECT_TRUE(has("pa55word-value"));
+  EXPECT_TRUE(has("deep-secret"));
+  EXPECT_TRUE(has("tok-42-end"));  // the rendered value, not only the template
+  EXPECT_TRUE(has("azure-key-value"));
+  EXPECT_TRUE(has("first-key-item"));
+  EXPECT_TRUE(has("second-key-item"));
+  EXPECT_FALSE(has("2"));
+  // The debug line of settings hides the credential conf too.
+  auto dumped = r.values.to_json_redacted().dump();
+  EXPECT_EQ(dumped.find("azure-key-value"), std::string::npos) << dumped;
+  EXPECT_NE(dumped.find("spark.executor.instances"), std::string::npos) << dumped;
+}
+
+TEST(Resolve, MalformedSecretMapIsNotQuotedInTheError) {
+  Schema s{.plugin = "t", .summary = "t"};
+  s.settings = {{.name = "environment", .type = Type::Map, .secret = true, .description = "Env."}};
+  auto r = resolve(s, {{"PLUGIN_ENVIRONMENT", "A=1,THISISTHESECRETPARTWITHOUTEQUALS,B=2"}});
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].find("THISISTHESECRET"), std::string::npos) << r.errors[0];
+  EXPECT_NE(r.errors[0].find("PLUGIN_ENVIRONMENT=<redacted"), std::string::npos) << r.errors[0];
+}
+
+TEST(Resolve, InvalidUtf8InASecretIsAnErrorNotACrash) {
+  auto r = resolve(test_schema(), {{"PLUGIN_IMAGE", "x"}, {"PLUGIN_TOKEN", "abc\xff\xfe-token"}});
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_TRUE(contains(r.errors, "not valid UTF-8"));
+  EXPECT_EQ(r.errors[0].find("abc"), std::string::npos) << r.errors[0];
+  // The raw secret is still handed to the redactor, which must cope with it.
+  EXPECT_EQ(std::count(r.secret_values.begin(), r.secret_values.end(), "abc\xff\xfe-token"), 1);
+}
+
+TEST(Resolve, ZeroDurationsAreInvalidUnlessAllowed) {
+  Schema s{.plugin = "t", .summary = "t"};
+  s.settings = {{.name = "timeout", .type = Type::Duration, .description = "Limit."},
+                {.name = "grace", .type = Type::Duration, .description = "Grace.", .allow_zero = true}};
+  for (const char* zero : {"0", "0s", "0m", "0h0m", "0ms"}) {
+    auto r = resolve(s, {{"PLUGIN_TIMEOUT", zero}, {"PLUGIN_GRACE", zero}});
+    ASSERT_EQ(r.errors.size(), 1u) << zero;
+    EXPECT_TRUE(contains(r.errors, "setting timeout): expected a duration greater than zero")) << r.errors[0];
+  }
+  for (const char* negative : {"-1s", "-5"}) {
+    auto r = resolve(s, {{"PLUGIN_TIMEOUT", negative}});
+    EXPECT_EQ(r.errors.size(), 1u) << negative;
+  }
+}
+
+TEST(Resolve, DeeplyNestedMapsFailCleanly) {
+  std::string deep;
+  for (int i = 0; i < 40'000; ++i)
+    deep += "{\"a\":";
+  deep += "1";
+  deep += std::string(40'000, '}');
+  auto r = resolve(test_schema(), {{"PLUGIN_IMAGE", "x"}, {"PLUGIN_VALUES", deep}});
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_TRUE(contains(r.errors, "nests deeper than")) << r.errors[0];
+}
+
+TEST(Resolve, ATruncatedJsonListIsAnError) {
+  auto r = resolve(test_schema(), {{"PLUGIN_IMAGE", "x"}, {"PLUGIN_COMMANDS", R"(["echo a", )"}});
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_TRUE(contains(r.errors, "setting commands): expected valid JSON")) << r.errors[0];
+  auto ok = resolve(test_schema(), {{"PLUGIN_IMAGE", "x"}, {"PLUGIN_COMMANDS", "[skip ci] deploy, echo b"}});
+  ASSERT_TRUE(ok.errors.empty()) << ok.errors.front();
+  EXPECT_EQ(ok.values.list("commands"), (std::vector<std::string>{"[skip ci] deploy", "echo b"}));
+}
+
+TEST(ReadSettingFile, IsBoundedAndNamesTheSetting) {
+  Schema s{.plugin = "t", .summary = "t"};
+  s.settings = {{.name = "plan_file", .type = Type::Path, .description = "Plan."}};
+  auto r = resolve(s, {{"PLUGIN_PLAN_FILE", "/dev/zero"}});
+  ASSERT_TRUE(r.errors.empty());
+  try {
+    (void)read_setting_file(r.values, "plan_file", 1 << 20);
+    FAIL() << "read /dev/zero";
+  } catch (const SettingsError& e) {
+    EXPECT_NE(std::string(e.what()).find("plan_file /dev/zero is larger than 1048576 bytes"), std::string::npos)
+        << e.what();
+    EXPECT_EQ(e.exit_code(), 2);
+  }
+  auto missing = resolve(s, {{"PLUGIN_PLAN_FILE", "/nonexistent/plan.json"}});
+  EXPECT_THROW((void)read_setting_file(missing.values, "plan_file"), SettingsError);
 }
 
 }  // namespace sg::settings

@@ -32,6 +32,9 @@ struct Setting {
   std::optional<std::int64_t> min{};  // Int only
   std::optional<std::int64_t> max{};  // Int only
   bool must_exist = false;            // Path only: validated before any side effect
+  // Duration only. A zero timeout or interval would mean "never wait" or
+  // "spin", so 0 is invalid unless a setting says what 0 means.
+  bool allow_zero = false;
   std::size_t max_bytes = kDefaultMaxBytes;
 
   bool is_secret() const { return secret || type == Type::Secret; }

@@ -1,5 +1,6 @@
 #include "settings/templating.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include "settings/parse.hpp"
@@ -32,12 +33,21 @@ std::optional<std::string> reference_name(std::string_view inner) {
 
 }  // namespace
 
+// The next "}}" at or after `from`, remembered in `cached`: every "{{" before
+// a "}}" shares it, so text with many unmatched "{{" stays linear.
+std::size_t next_close(std::string_view text, std::size_t from, std::size_t& cached) {
+  if (cached == std::string_view::npos || cached < from) cached = text.find("}}", from);
+  return cached;
+}
+
 bool has_template(std::string_view text) {
   std::size_t pos = 0;
+  std::size_t cached = std::string_view::npos;
   while ((pos = text.find("{{", pos)) != std::string_view::npos) {
-    auto end = text.find("}}", pos + 2);
+    auto end = next_close(text, pos + 2, cached);
     if (end == std::string_view::npos) return false;
-    if (reference_name(text.substr(pos + 2, end - pos - 2))) return true;
+    // A reference is short; a "}}" far away cannot close a valid one.
+    if (end - pos <= 258 && reference_name(text.substr(pos + 2, end - pos - 2))) return true;
     pos += 2;
   }
   return false;
@@ -47,15 +57,18 @@ std::string render_template(std::string_view text, const VariableLookup& lookup,
   std::string out;
   out.reserve(text.size());
   std::size_t pos = 0;
+  std::size_t cached = std::string_view::npos;
+  std::size_t scan = 0;
   while (pos < text.size()) {
-    auto open = text.find("{{", pos);
+    auto open = text.find("{{", std::max(pos, scan));
     if (open == std::string_view::npos) break;
-    auto close = text.find("}}", open + 2);
+    auto close = next_close(text, open + 2, cached);
     if (close == std::string_view::npos) break;
-    auto name = reference_name(text.substr(open + 2, close - open - 2));
+    std::optional<std::string> name;
+    if (close - open <= 258) name = reference_name(text.substr(open + 2, close - open - 2));
     if (!name) {
-      out.append(text.substr(pos, open + 2 - pos));
-      pos = open + 2;
+      // Not a reference: keep scanning after this "{{" without copying yet.
+      scan = open + 2;
       continue;
     }
     auto value = lookup(*name);
@@ -66,6 +79,7 @@ std::string render_template(std::string_view text, const VariableLookup& lookup,
     out.append(text.substr(pos, open - pos));
     out.append(*value);
     pos = close + 2;
+    scan = pos;
   }
   out.append(text.substr(pos));
   return out;

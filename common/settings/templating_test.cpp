@@ -1,5 +1,6 @@
 #include "settings/templating.hpp"
 
+#include <chrono>
 #include <map>
 
 #include <gtest/gtest.h>
@@ -40,6 +41,22 @@ TEST(Templating, MissingVariableIsAnError) {
 
 TEST(Templating, TrimMarkersAccepted) {
   EXPECT_EQ(render_template("{{- .A -}}", lookup_from({{"A", "x"}})), "x");
+}
+
+TEST(Templating, ManyUnmatchedOpeningsStayLinear) {
+  // 250,000 "{{" that are not references, one "}}" at the very end: a
+  // search for the close per opening would be quadratic (minutes).
+  std::string text;
+  for (int i = 0; i < 250'000; ++i)
+    text += "{{";
+  text += "}} {{ .X }}";
+  auto started = std::chrono::steady_clock::now();
+  auto out = render_template(text, [](const std::string&) { return std::optional<std::string>("v"); });
+  auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_TRUE(out.ends_with("}} v"));
+  EXPECT_EQ(out.size(), text.size() - std::string("{{ .X }}").size() + 1);
+  EXPECT_LT(took, std::chrono::seconds(2));
+  EXPECT_TRUE(has_template(text));
 }
 
 }  // namespace sg::settings

@@ -1,17 +1,34 @@
 #include "settings/values.hpp"
 
-#include <fstream>
-#include <sstream>
+#include <algorithm>
+#include <cstdio>
+#include <memory>
 #include <stdexcept>
 
 #include "runtime/error.hpp"
 #include "settings/parse.hpp"
+#include "settings/secret_rule.hpp"
 
 namespace sg::settings {
 namespace {
 const std::string kEmpty;
 const std::vector<std::string> kEmptyList;
 const nlohmann::json kEmptyMap = nlohmann::json::object();
+
+// A map that is not secret as a whole (Spark confs, an environment) can still
+// hold a credential under a key that says so.
+nlohmann::json redact_credential_leaves(const nlohmann::json& j) {
+  if (!j.is_object()) return j;
+  auto out = nlohmann::json::object();
+  for (const auto& [k, v] : j.items()) {
+    if (v.is_string() && (is_credential_conf_key(k) || is_secret_variable(k))) {
+      out[k] = "<redacted>";
+    } else {
+      out[k] = v.is_object() ? redact_credential_leaves(v) : v;
+    }
+  }
+  return out;
+}
 }  // namespace
 
 const Entry* Values::entry(std::string_view name, Type a) const {
@@ -94,6 +111,8 @@ nlohmann::json Values::to_json_redacted() const {
           if constexpr (std::is_same_v<T, std::monostate>) {
           } else if constexpr (std::is_same_v<T, std::chrono::milliseconds>) {
             out[name] = format_duration(v);
+          } else if constexpr (std::is_same_v<T, nlohmann::json>) {
+            out[name] = redact_credential_leaves(v);
           } else {
             out[name] = v;
           }
@@ -103,13 +122,28 @@ nlohmann::json Values::to_json_redacted() const {
   return out;
 }
 
-std::string read_setting_file(const Values& v, std::string_view name) {
+std::string read_setting_file(const Values& v, std::string_view name, std::size_t max_bytes) {
   const auto& path = v.str(name);
-  std::ifstream f(path);
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!f) throw SettingsError("cannot read " + std::string(name) + " " + path, "check the path and its permissions");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+  std::string out;
+  char buf[1 << 16];
+  // Reads at most one byte past the limit, so a device or a FIFO that never
+  // ends costs max_bytes, not all memory.
+  while (out.size() <= max_bytes) {
+    auto want = std::min(sizeof buf, max_bytes + 1 - out.size());
+    auto n = std::fread(buf, 1, want, f.get());
+    if (n == 0) break;
+    out.append(buf, n);
+  }
+  if (std::ferror(f.get())) {
+    throw SettingsError("cannot read " + std::string(name) + " " + path, "check that it is a readable file");
+  }
+  if (out.size() > max_bytes) {
+    throw SettingsError(std::string(name) + " " + path + " is larger than " + std::to_string(max_bytes) + " bytes",
+                        "pass a smaller file; the limit guards against reading a device or an endless stream");
+  }
+  return out;
 }
 
 }  // namespace sg::settings

@@ -59,8 +59,14 @@ class Values {
   std::map<std::string, Entry, std::less<>> entries_;
 };
 
+// The largest file read_setting_file reads unless told otherwise: far above
+// any real plan, state or topology file, far below what /dev/zero would
+// take a plugin to.
+inline constexpr std::size_t kMaxSettingFileBytes = std::size_t{64} << 20;
+
 // The contents of the file a Path setting names (plan_file, state_file, ...);
-// a SettingsError naming the setting when it cannot be read.
-std::string read_setting_file(const Values& v, std::string_view name);
+// a SettingsError naming the setting when it cannot be read or is larger
+// than `max_bytes`.
+std::string read_setting_file(const Values& v, std::string_view name, std::size_t max_bytes = kMaxSettingFileBytes);
 
 }  // namespace sg::settings

@@ -137,12 +137,14 @@ Schema build() {
        .default_value = "30s",
        .description = "How long to wait for PD to elect a leader and for a healthy majority before refusing (rules "
                       "pd-leader, pd-quorum); also how long a mass outage must last before the alert (stores look "
-                      "Down for a moment after a PD leader change)."},
+                      "Down for a moment after a PD leader change).",
+       .allow_zero = true},
       {.name = "evict_leader_timeout",
        .type = Type::Duration,
        .default_value = "5m",
        .description = "How long to wait for an evicted store to lose its leaders before deleting it anyway (PD "
-                      "moves the rest while the store drains), as TiDB Operator does."},
+                      "moves the rest while the store drains), as TiDB Operator does.",
+       .allow_zero = true},
       {.name = "poll_interval",
        .type = Type::Duration,
        .default_value = "2s",
