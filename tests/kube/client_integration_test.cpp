@@ -226,6 +226,7 @@ TEST(KubeClient, WatchSurvivesApiServerRestart) {
   std::vector<std::string> events;
   std::mutex mu;
   std::atomic<bool> done{false};
+  std::atomic<bool> synced{false};
   kube::Watcher w(c, res::configmaps, ns.name(), {.server_timeout = std::chrono::seconds(30)});
   std::thread watcher([&] {
     w.run(
@@ -236,9 +237,20 @@ TEST(KubeClient, WatchSurvivesApiServerRestart) {
           events.push_back(e.type + " " + name);
           return !(e.type == "DELETED" && name == "w-2");
         },
-        std::chrono::steady_clock::now() + std::chrono::seconds(120));
+        std::chrono::steady_clock::now() + std::chrono::seconds(120),
+        [&] {
+          synced = true;
+          return true;
+        });
     done = true;
   });
+  // w-1 and w-2 are created only after the initial list, so seeing them
+  // proves the watch stream is open before the restart; otherwise a slow
+  // (sanitizer) build can open its first stream on the new apiserver and
+  // never have to reconnect.
+  for (int i = 0; i < 300 && !synced; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(synced);
   auto wait_events = [&](std::size_t n) {
     for (int i = 0; i < 300 && !done; ++i) {
       {
@@ -251,6 +263,10 @@ TEST(KubeClient, WatchSurvivesApiServerRestart) {
   c.create(res::configmaps, ns.name(), configmap("w-1", {{"v", "1"}}));
   c.create(res::configmaps, ns.name(), configmap("w-2", {{"v", "1"}}));
   wait_events(2);
+  {
+    std::lock_guard lock(mu);
+    ASSERT_EQ(events.size(), 2U);
+  }
   ASSERT_EQ(KubeEnv::testenv("restart apiserver"), 0);
   c.create(res::configmaps, ns.name(), configmap("w-3", {{"v", "1"}}));
   c.patch(res::configmaps, ns.name(), "w-1", {{"data", {{"v", "2"}}}}, kube::PatchType::Merge);
