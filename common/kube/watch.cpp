@@ -136,6 +136,7 @@ WatchEnd Watcher::run(const std::function<bool(const WatchEvent&)>& handler,
   }
 
   backoff = std::chrono::milliseconds(200);
+  int failed_watches = 0;
   while (true) {
     if (cancel) cancel->throw_if_cancelled();
     if (past_deadline()) return WatchEnd::Deadline;
@@ -186,10 +187,23 @@ WatchEnd Watcher::run(const std::function<bool(const WatchEvent&)>& handler,
       if (!resp.ok() && !gone) {
         auto err = api_error(resp, "watch", what);
         if (resp.status < 500 && resp.status != 429) throw err;
-        spdlog::debug("{}; retrying", err.what());
-        pause(backoff);
-        backoff = std::min(backoff * 2, options_.max_backoff);
-        continue;
+        last_error_ = err.what();
+        // A watch cache that never catches up with the listed
+        // resourceVersion answers 504 "Too large resource version" forever;
+        // like client-go's reflector, fall back to a fresh list (served
+        // from etcd) instead of retrying the same watch until the deadline.
+        if (++failed_watches >= 3) {
+          spdlog::info("watch {} keeps failing ({}); listing again", what, last_error_);
+          failed_watches = 0;
+          gone = true;
+        } else {
+          spdlog::debug("{}; retrying", err.what());
+          pause(backoff);
+          backoff = std::min(backoff * 2, options_.max_backoff);
+          continue;
+        }
+      } else {
+        failed_watches = 0;
       }
     } catch (const http::TransportError& e) {
       if (stopped) return WatchEnd::Stopped;

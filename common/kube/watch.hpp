@@ -73,6 +73,9 @@ class Watcher {
   // Counters, for tests and debug logs.
   int reconnects() const { return reconnects_; }
   int relists() const { return relists_; }
+  // The last retryable error the server answered a watch with (empty if
+  // none), so a caller that hits its deadline can say why.
+  const std::string& last_error() const { return last_error_; }
 
  private:
   Client& client_;
@@ -81,6 +84,7 @@ class Watcher {
   WatchOptions options_;
   int reconnects_ = 0;
   int relists_ = 0;
+  std::string last_error_;
 };
 
 }  // namespace sg::kube
