@@ -20,6 +20,12 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+# An earlier run deletes the namespace without waiting; creating pods in it
+# while it is still terminating would be refused.
+for _ in $(seq 600); do
+    [[ "$(k get namespace "$ns" -o jsonpath='{.status.phase}' 2>/dev/null || true)" == Terminating ]] || break
+    sleep 0.1
+done
 k create namespace "$ns" >/dev/null 2>&1 || true
 for _ in $(seq 100); do k -n "$ns" get serviceaccount default >/dev/null 2>&1 && break; sleep 0.1; done
 
@@ -84,8 +90,9 @@ k wait --for condition=established crd/sparkapplications.sparkoperator.k8s.io --
 plugin PLUGIN_APP_NAME=operated PLUGIN_BACKEND=operator >"${work}/out" 2>"${work}/err" &
 pid=$!
 name=""
-for _ in $(seq 100); do
-    name="$(k -n "$ns" get sparkapplications -o jsonpath='{.items[0].metadata.name}' 2>/dev/null || true)"
+# The name the plugin reports, not whatever the namespace holds.
+for _ in $(seq 300); do
+    name="$(sed -n 's|.*created SparkApplication '"$ns"'/\([^ ]*\).*|\1|p' "${work}/err" | head -n1)"
     [[ -n "$name" ]] && break; sleep 0.1
 done
 [[ -n "$name" ]] || { kill "$pid"; fail "operator: no SparkApplication created"; }
@@ -97,6 +104,10 @@ for state in SUBMITTED RUNNING COMPLETED; do
     sleep 0.3
 done
 rc=0; wait "$pid" || rc=$?
-[[ $rc -eq 0 ]] || { cat "${work}/err" >&2; fail "operator: exit ${rc}, want 0"; }
+[[ $rc -eq 0 ]] || {
+    cat "${work}/err" >&2
+    k -n "$ns" get sparkapplications -o yaml >&2 || true
+    fail "operator: exit ${rc}, want 0"
+}
 grep -q 'COMPLETED' "${work}/err" || { cat "${work}/err" >&2; fail "operator: no COMPLETED line"; }
 echo "ok operator: SparkApplication ${name} watched to COMPLETED"
