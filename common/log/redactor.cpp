@@ -122,11 +122,16 @@ void Redactor::add_secret_depth(std::string_view raw, int depth) {
       add_pattern(util::replace_all(url, "%20", "+"));
       // A secret with invalid UTF-8 must not abort the plugin: dump the
       // JSON form as our outputs would, with U+FFFD for the bad bytes.
-      auto json = nlohmann::json(f).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-      add_pattern(json.substr(1, json.size() - 2));
-      // Java properties and shell-ish escapes put a backslash before '=',
-      // ':' and spaces; a secret can reach a log in that form too.
-      add_pattern(util::replace_all(util::replace_all(util::replace_all(f, "\\", "\\\\"), "=", "\\="), ":", "\\:"));
+      auto json_inner = [](const std::string& v) {
+        auto j = nlohmann::json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        return j.substr(1, j.size() - 2);
+      };
+      add_pattern(json_inner(f));
+      // A Java properties file (Spark's spark.properties) escapes the value;
+      // shown inside a JSON or YAML document it is escaped once more.
+      auto props = util::properties_escape(f, false);
+      add_pattern(props);
+      add_pattern(json_inner(props));
     }
     std::stable_sort(patterns_.begin(), patterns_.end(),
                      [](const std::string& a, const std::string& b) { return a.size() > b.size(); });

@@ -1,6 +1,7 @@
 #include "log/redactor.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "util/base64.hpp"
 #include "util/strings.hpp"
@@ -116,6 +117,15 @@ TEST(Redactor, PropertiesEscapedFormIsMasked) {
   std::string escaped = "key\\=with\\:colon\\\\and\\=more";
   auto out = r.redact("spark.hadoop.fs.azure.account.key.x=" + escaped + "\n");
   EXPECT_EQ(out, "spark.hadoop.fs.azure.account.key.x=******\n");
+}
+
+TEST(Redactor, PropertiesFormInsideJsonIsMasked) {
+  Redactor r;
+  const std::string secret = "Sg\"s3cr#t!=x:y\\z ok";
+  r.add_secret(secret);
+  // spark.properties (escaped as Java properties) shown in a JSON ConfigMap.
+  auto in_json = nlohmann::json("k=" + util::properties_escape(secret, false) + "\n").dump();
+  EXPECT_EQ(r.redact(in_json), "\"k=******\\n\"");
 }
 
 TEST(PeerText, RedactsBeforeTruncatingOrEscaping) {

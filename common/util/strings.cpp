@@ -160,4 +160,41 @@ std::string quote_for_message(std::string_view s, std::size_t max_len) {
   return out;
 }
 
+std::string properties_escape(std::string_view s, bool key) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    switch (c) {
+      case ' ':
+        if (i == 0 || key) out += '\\';
+        out += ' ';
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '=':
+      case ':':
+      case '#':
+      case '!':
+      case '\\':
+        out += '\\';
+        out += c;
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace sg::util

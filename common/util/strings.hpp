@@ -22,6 +22,11 @@ std::size_t levenshtein(std::string_view a, std::string_view b);
 // Percent-encodes everything outside RFC 3986's unreserved set.
 std::string url_encode(std::string_view s);
 
+// Java Properties escaping of a key or a value (as Properties.store writes
+// it, UTF-8 kept): backslash before = : # ! and \, control characters as
+// \t \n \r \f, spaces escaped in keys and leading in values.
+std::string properties_escape(std::string_view s, bool key);
+
 // True when `s` is well-formed UTF-8 (rejects overlongs and surrogates).
 bool valid_utf8(std::string_view s);
 

@@ -21,6 +21,14 @@ TEST(Strings, UrlEncode) {
   EXPECT_EQ(url_encode("a b+c/d~"), "a%20b%2Bc%2Fd~");
 }
 
+TEST(Strings, PropertiesEscape) {
+  EXPECT_EQ(properties_escape("a=b:c#d!e\\f", false), "a\\=b\\:c\\#d\\!e\\\\f");
+  EXPECT_EQ(properties_escape(" lead and inner ", false), "\\ lead and inner ");
+  EXPECT_EQ(properties_escape("a key", true), "a\\ key");
+  EXPECT_EQ(properties_escape("t\tn\nr\rf\f", false), "t\\tn\\nr\\rf\\f");
+  EXPECT_EQ(properties_escape("ü", false), "ü");
+}
+
 TEST(Strings, Utf8Validation) {
   EXPECT_TRUE(valid_utf8("plain ascii"));
   EXPECT_TRUE(valid_utf8("h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80"));
