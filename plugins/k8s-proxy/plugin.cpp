@@ -9,12 +9,13 @@
 #include "kube/access.hpp"
 #include "kube/client.hpp"
 #include "kube/logs.hpp"
-#include "kube/wait.hpp"
+#include "kube/validate.hpp"
 #include "log/log.hpp"
 #include "pod_status.hpp"
 #include "runtime/error.hpp"
 #include "settings.hpp"
 #include "settings/parse.hpp"
+#include "settings/secret_rule.hpp"
 
 namespace sg::k8s_proxy {
 namespace {
@@ -36,11 +37,6 @@ std::string random_attempt() {
 bool host_only(const std::string& name) {
   return name == "DRONE_OUTPUT" || name == "DRONE_CARD_PATH" || name == "DRONE_ENV" || name == "CI_WORKSPACE" ||
          name == "DRONE_WORKSPACE";
-}
-
-bool secret_metadata(const std::string& name) {
-  return name.find("NETRC") != std::string::npos || name.find("PASSWORD") != std::string::npos ||
-         name.find("TOKEN") != std::string::npos;
 }
 
 // True for PLUGIN_* variables that are k8s-proxy's own settings, in any
@@ -69,14 +65,14 @@ JobRequest build_request(const Context& ctx) {
   if (v.has("cpu_limit")) r.limits["cpu"] = v.str("cpu_limit");
   if (v.has("memory_limit")) r.limits["memory"] = v.str("memory_limit");
   r.node_selector = v.map("node_selector");
-  if (v.has("tolerations")) r.tolerations = nlohmann::json::parse(v.str("tolerations"));
+  // Validated by the schema's rule already, which parsed it the same way.
+  if (v.has("tolerations")) r.tolerations = settings::parse_json_strict(v.str("tolerations"));
   r.image_pull_secrets = v.list("image_pull_secrets");
   r.pull_policy = v.str("pull_policy");
   for (const auto& [k, val] : v.map("labels").items())
-    r.labels[k] = val.is_string() ? val.get<std::string>() : val.dump();
-  for (const auto& [k, val] : v.map("annotations").items()) {
-    r.annotations[k] = val.is_string() ? val.get<std::string>() : val.dump();
-  }
+    r.labels[k] = kube::validate::scalar_text(val);
+  for (const auto& [k, val] : v.map("annotations").items())
+    r.annotations[k] = kube::validate::scalar_text(val);
   r.timeout_seconds = std::max<std::int64_t>(1, v.duration("timeout").count() / 1000);
   r.backoff_limit = static_cast<int>(v.integer("backoff_limit"));
   if (v.has("ttl_seconds_after_finished")) r.ttl_seconds_after_finished = v.integer("ttl_seconds_after_finished");
@@ -98,12 +94,17 @@ JobRequest build_request(const Context& ctx) {
     if (value.empty() || host_only(name)) continue;
     bool metadata = name.starts_with("DRONE_") || name.starts_with("CI_") || name == "CI";
     if (metadata) {
-      // Build metadata is not secret, except the clone credentials.
-      (secret_metadata(name) ? r.secret_env : r.plain_env)[name] = value;
+      // Build metadata is not secret, except the clone credentials and
+      // whatever else the one secret rule marks.
+      (settings::is_secret_variable(name) ? r.secret_env : r.plain_env)[name] = value;
     } else if (name.starts_with("PLUGIN_") && !ours(schema, name)) {
       // A plugin cannot tell which settings came from CI secrets, so all of
       // the proxied step's settings travel in the Secret.
       r.secret_env[name] = value;
+      if (auto guess = near_miss(schema, name); !guess.empty()) {
+        spdlog::warn("{} is not a k8s-proxy setting and is forwarded to the step; did you mean `{}` ({})?", name, guess,
+                     settings::env_name(guess));
+      }
     }
   }
   for (const auto& name : v.list("forward_env")) {
@@ -134,18 +135,52 @@ struct Run {
   bool created_secret = false;
 };
 
-void delete_step_objects(Run& run, bool wait) {
+// After the step ended: nothing runs any more, so no grace period matters.
+void delete_step_objects(Run& run) {
   auto& c = run.cleanup;
   const auto& ns = run.req.namespace_;
   try {
     if (run.created_job) c.remove(res::jobs, ns, run.names.job, kube::Propagation::Foreground, 0);
     if (run.created_secret) c.remove(res::secrets, ns, run.names.secret);
-    if (wait && run.created_job) {
-      kube::wait_for(c, res::jobs, ns, run.names.job, kube::conditions::deleted(), std::chrono::seconds(20),
-                     "deletion");
+  } catch (const Error& e) {
+    spdlog::warn("cleanup of job {} in namespace {} was incomplete: {}", run.names.job, ns, e.what());
+  }
+}
+
+// How long a cancelled step's processes get between SIGTERM and SIGKILL. A
+// step whose PID 1 ignores SIGTERM (a shell waiting on sleep) would hold its
+// pod for the pod's default 30 s, long after the CI host gave up on us.
+constexpr int kCancelGraceSeconds = 2;
+// How long a cancelled run waits for its pods to be gone before it says
+// they are not.
+constexpr auto kCancelWait = std::chrono::milliseconds(4500);
+
+// After a signal: the Job first (so its controller creates no new pod), then
+// its pods with a short grace period (the Job's garbage collection would use
+// the pods' 30 s), then the Secret. True when all of them are gone.
+bool cancel_step(Run& run) {
+  auto& c = run.cleanup;
+  const auto& ns = run.req.namespace_;
+  auto until = clock_type::now() + kCancelWait;
+  kube::ListOptions mine{.label_selector = "spotguide.io/run-id=" + run.names.run_id};
+  try {
+    if (run.created_job) c.remove(res::jobs, ns, run.names.job, kube::Propagation::Background, kCancelGraceSeconds);
+    if (run.created_job) {
+      for (const auto& p : c.list(res::pods, ns, mine).items)
+        c.remove(res::pods, ns, p["metadata"]["name"].get<std::string>(), kube::Propagation::Background,
+                 kCancelGraceSeconds);
+    }
+    if (run.created_secret) c.remove(res::secrets, ns, run.names.secret);
+    while (true) {
+      bool job_gone = !run.created_job || !c.try_get(res::jobs, ns, run.names.job);
+      bool pods_gone = !run.created_job || c.list(res::pods, ns, mine).items.empty();
+      if (job_gone && pods_gone) return true;
+      if (clock_type::now() >= until) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
     }
   } catch (const Error& e) {
     spdlog::warn("cleanup of job {} in namespace {} was incomplete: {}", run.names.job, ns, e.what());
+    return false;
   }
 }
 
@@ -339,16 +374,30 @@ int exec(Context& ctx) {
   try {
     code = run_step(run);
   } catch (const Cancelled&) {
-    spdlog::warn("cancelled: deleting job {} and its secret", run.names.job);
-    delete_step_objects(run, true);
+    spdlog::warn("cancelled: deleting job {}, its pod and its secret (grace period {} s)", run.names.job,
+                 kCancelGraceSeconds);
+    auto started = clock_type::now();
+    bool done = cancel_step(run);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - started).count();
+    // The last word is whether the cluster is clean, measured, not assumed.
+    if (!run.created_job && !run.created_secret) {
+      ctx.report.line("cancelled before anything was created in namespace " + run.req.namespace_);
+    } else if (done) {
+      ctx.report.line("cancelled; cleanup finished in " + std::to_string(ms) + " ms: job " + run.names.job +
+                      ", its pod and its secret are gone from namespace " + run.req.namespace_);
+    } else {
+      ctx.report.line("cancelled; cleanup NOT finished after " + std::to_string(ms) + " ms: job " + run.names.job +
+                      " or its pod is still terminating in namespace " + run.req.namespace_ +
+                      " (deletion was requested; Kubernetes completes it)");
+    }
     throw;
   } catch (...) {
-    if (!v.flag("keep_on_failure")) delete_step_objects(run, false);
+    if (!v.flag("keep_on_failure")) delete_step_objects(run);
     cleanup_workspace(run, false);
     throw;
   }
   if (code == 0 || !v.flag("keep_on_failure")) {
-    delete_step_objects(run, false);
+    delete_step_objects(run);
   } else {
     ctx.report.line("kept job " + run.names.job + " and its secret for debugging (keep_on_failure)");
   }

@@ -1,8 +1,11 @@
 #include "settings.hpp"
 
-#include <nlohmann/json.hpp>
+#include <cstdint>
+#include <limits>
 
 #include "kube/access.hpp"
+#include "kube/validate.hpp"
+#include "settings/resolve.hpp"
 #include "settings/values.hpp"
 
 namespace sg::k8s_proxy {
@@ -10,6 +13,10 @@ namespace {
 
 using settings::Schema;
 using settings::Type;
+namespace validate = kube::validate;
+
+// Job fields such as backoffLimit are int32: a larger value would wrap.
+constexpr std::int64_t kMaxInt32 = std::numeric_limits<std::int32_t>::max();
 
 Schema build() {
   Schema s{.plugin = "k8s-proxy",
@@ -23,7 +30,7 @@ Schema build() {
       {.name = "original_image",
        .type = Type::String,
        .required = true,
-       .description = "The image the step runs.",
+       .description = "The image the step runs: an image reference ([registry/]path[:tag][@digest]).",
        .example = "maven:3-eclipse-temurin-17"},
       {.name = "original_commands",
        .type = Type::List,
@@ -47,25 +54,36 @@ Schema build() {
       {.name = "job_namespace",
        .type = Type::String,
        .aliases = {"namespace"},
-       .description = "Namespace for the Job, its Secret and the workspace claim. Default: the kubeconfig's."},
+       .description = "Namespace for the Job, its Secret and the workspace claim (a DNS-1123 label). Default: the "
+                      "kubeconfig's."},
       {.name = "proxy_service_account",
        .type = Type::String,
        .aliases = {"service_account", "pod_service_account"},
        .description = "Service account the step's pod runs as.",
        .example = "spark"},
-      {.name = "cpu_request", .type = Type::String, .description = "CPU request of the step.", .example = "500m"},
-      {.name = "memory_request", .type = Type::String, .description = "Memory request of the step.", .example = "1Gi"},
-      {.name = "cpu_limit", .type = Type::String, .description = "CPU limit of the step."},
-      {.name = "memory_limit", .type = Type::String, .description = "Memory limit of the step.", .example = "2Gi"},
+      {.name = "cpu_request",
+       .type = Type::String,
+       .description = "CPU request of the step (a Kubernetes quantity).",
+       .example = "500m"},
+      {.name = "memory_request",
+       .type = Type::String,
+       .description = "Memory request of the step (a Kubernetes quantity).",
+       .example = "1Gi"},
+      {.name = "cpu_limit", .type = Type::String, .description = "CPU limit of the step (a Kubernetes quantity)."},
+      {.name = "memory_limit",
+       .type = Type::String,
+       .description = "Memory limit of the step (a Kubernetes quantity).",
+       .example = "2Gi"},
       {.name = "node_selector",
        .type = Type::Map,
-       .description = "Node labels the pod must run on.",
+       .description = "Node labels the pod must run on (string values).",
        .example = "{disktype: ssd}"},
       {.name = "tolerations",
        .type = Type::String,
-       .description = "Pod tolerations, as a JSON array (a YAML list of maps arrives so).",
+       .description = "Pod tolerations, as a JSON array (a YAML list of maps arrives so); each entry has only "
+                      "key, operator (Exists, Equal), value, effect and tolerationSeconds.",
        .example = "[{key: dedicated, operator: Equal, value: ci, effect: NoSchedule}]"},
-      {.name = "image_pull_secrets", .type = Type::List, .description = "Secrets for pulling the image."},
+      {.name = "image_pull_secrets", .type = Type::List, .description = "Names of Secrets for pulling the image."},
       {.name = "pull_policy",
        .type = Type::Enum,
        .default_value = "IfNotPresent",
@@ -77,15 +95,16 @@ Schema build() {
        .description = "Mount the build's shared workspace claim, so every step of a build sees the same files."},
       {.name = "workspace_pvc",
        .type = Type::String,
-       .description = "Name of the workspace claim. Default: derived from the repository and build number."},
+       .description = "Name of the workspace claim (a DNS-1123 subdomain). Default: derived from the repository "
+                      "and build number."},
       {.name = "workspace_path",
        .type = Type::String,
-       .description = "Where the workspace is mounted and the step runs. Default: the CI workspace path, or "
-                      "/drone/src."},
+       .description = "Where the workspace is mounted and the step runs (an absolute path). Default: the CI "
+                      "workspace path, or /drone/src."},
       {.name = "workspace_size",
        .type = Type::String,
        .default_value = "3Gi",
-       .description = "Size of a new workspace claim."},
+       .description = "Size of a new workspace claim (a Kubernetes quantity)."},
       {.name = "workspace_storage_class",
        .type = Type::String,
        .description = "Storage class of a new workspace claim. Default: the cluster's."},
@@ -113,13 +132,20 @@ Schema build() {
        .type = Type::Int,
        .default_value = "0",
        .description = "Retries of a failed pod. 0: the step fails on its first failure, as a CI step should.",
-       .min = 0},
+       .min = 0,
+       .max = kMaxInt32},
       {.name = "ttl_seconds_after_finished",
        .type = Type::Int,
-       .description = "Let Kubernetes delete a kept Job this long after it finished.",
-       .min = 0},
-      {.name = "labels", .type = Type::Map, .description = "Extra labels on the Job and its pod."},
-      {.name = "annotations", .type = Type::Map, .description = "Extra annotations on the Job and its pod."},
+       .description = "Let Kubernetes delete a kept Job this many seconds after it finished.",
+       .min = 0,
+       .max = kMaxInt32},
+      {.name = "labels",
+       .type = Type::Map,
+       .description = "Extra labels on the Job and its pod (valid label keys and "
+                      "values)."},
+      {.name = "annotations",
+       .type = Type::Map,
+       .description = "Extra annotations on the Job and its pod (scalar values)."},
       {.name = "keep_on_failure",
        .type = Type::Bool,
        .default_value = "false",
@@ -131,13 +157,25 @@ Schema build() {
   };
   for (auto& a : kube::access_settings())
     s.settings.push_back(std::move(a));
-  s.rules.push_back([](const settings::Values& v, std::vector<std::string>& errors) {
-    if (v.has("tolerations")) {
-      auto t = nlohmann::json::parse(v.str("tolerations"), nullptr, false);
-      if (!t.is_array()) errors.push_back("tolerations must be a JSON array of toleration objects");
-    }
-    if (v.duration("timeout").count() < 1000) errors.push_back("timeout must be at least 1s");
-  });
+  // Everything the API server would refuse is refused here, before the
+  // workspace claim or the Secret exist.
+  using validate::Kind;
+  s.rules = {
+      validate::rule(Kind::Image, {"original_image"}),
+      validate::rule(Kind::DnsLabel, {"job_namespace"}),
+      validate::rule(Kind::DnsSubdomain, {"proxy_service_account", "workspace_pvc", "workspace_storage_class"}),
+      validate::rule(Kind::Quantity, {"cpu_request", "memory_request", "cpu_limit", "memory_limit", "workspace_size"}),
+      validate::rule(Kind::AbsolutePath, {"workspace_path"}),
+      validate::subdomain_items_rule("image_pull_secrets"),
+      validate::scalar_map_rule("node_selector"),
+      validate::labels_rule("labels"),
+      validate::annotations_rule("annotations"),
+      validate::tolerations_rule("tolerations"),
+      validate::access_rule(),
+      [](const settings::Values& v, std::vector<std::string>& errors) {
+        if (v.duration("timeout").count() < 1000) errors.push_back("timeout must be at least 1s");
+      },
+  };
   return s.with_common();
 }
 
@@ -146,6 +184,14 @@ Schema build() {
 const settings::Schema& schema() {
   static const Schema s = build();
   return s;
+}
+
+std::string near_miss(const settings::Schema& schema, std::string_view var) {
+  auto key = var.substr(var.starts_with("PLUGIN_") ? 7 : 0);
+  // Very short keys are a few edits from many names (a step's PLUGIN_TAG
+  // is not a misspelt `ca`).
+  if (key.size() < 4) return {};
+  return settings::suggest(schema, std::string(key));
 }
 
 }  // namespace sg::k8s_proxy
