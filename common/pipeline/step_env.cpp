@@ -4,137 +4,66 @@
 #include <cmath>
 #include <cstdio>
 #include <set>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
 #include "util/strings.hpp"
+#include "yaml/bounded.hpp"
 
 namespace sg::pipeline {
 namespace {
 
-enum class Kind { Null, Bool, Int, Float, String };
-
-bool yaml11(Host h) {
-  return h != Host::Woodpecker;
+// Scalar typing is common/yaml's, one mechanism for every YAML reader;
+// Drone reads YAML 1.1 (Go's yaml.v2), so yes/no/on/off are booleans there.
+yaml::JsonOptions typing(Host host) {
+  yaml::JsonOptions o;
+  o.yaml11_booleans = host != Host::Woodpecker;
+  return o;
 }
 
-std::size_t digits_at(std::string_view s, std::size_t i) {
-  std::size_t n = 0;
-  while (i + n < s.size() && s[i + n] >= '0' && s[i + n] <= '9')
-    ++n;
-  return n;
+std::string setting_what(const std::string& key) {
+  return "setting `" + key + "`";
 }
 
-// [-+]?[0-9]+, checked by hand: libstdc++'s std::regex recurses per
-// character and a long scalar would overflow the stack.
-bool is_int_text(std::string_view s) {
-  std::size_t i = !s.empty() && (s[0] == '-' || s[0] == '+') ? 1 : 0;
-  auto n = digits_at(s, i);
-  return n > 0 && i + n == s.size();
+// A scalar as the host writes it into a variable: Go's formatting of the
+// value it typed.
+std::string scalar_text(Host host, const YAML::Node& n, const std::string& what) {
+  auto v = yaml::scalar_to_json(n, what, "the value", typing(host));
+  if (v.is_null()) return "";
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  if (v.is_number_integer()) return std::to_string(v.get<std::int64_t>());
+  if (v.is_number_float()) return go_format_float(v.get<double>());
+  return v.get<std::string>();
 }
 
-// [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
-bool is_float_text(std::string_view s) {
-  std::size_t i = !s.empty() && (s[0] == '-' || s[0] == '+') ? 1 : 0;
-  auto whole = digits_at(s, i);
-  i += whole;
-  if (i < s.size() && s[i] == '.') {
-    auto frac = digits_at(s, i + 1);
-    if (whole == 0 && frac == 0) return false;
-    i += 1 + frac;
-  } else if (whole == 0) {
-    return false;
-  }
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
-    auto exp = digits_at(s, i);
-    if (exp == 0) return false;
-    i += exp;
-  }
-  return i == s.size();
-}
-
-// yaml-cpp keeps scalars as text; tag "!" marks quoted (non-plain) scalars,
-// so plain ones get YAML's implicit typing, which differs by YAML version.
-Kind scalar_kind(Host host, const YAML::Node& n) {
-  if (n.IsNull()) return Kind::Null;
-  if (n.Tag() == "!") return Kind::String;
-  const auto& s = n.Scalar();
-  static const std::set<std::string> bool12 = {"true", "false", "True", "False", "TRUE", "FALSE"};
-  static const std::set<std::string> bool11 = {"y",  "Y",  "yes", "Yes", "YES", "n",   "N",   "no",
-                                               "No", "NO", "on",  "On",  "ON",  "off", "Off", "OFF"};
-  if (s == "~" || s == "null" || s == "Null" || s == "NULL") return Kind::Null;
-  if (bool12.count(s) || (yaml11(host) && bool11.count(s) && s.size() > 1)) return Kind::Bool;
-  if (is_int_text(s)) return Kind::Int;
-  if (is_float_text(s)) return Kind::Float;
-  return Kind::String;
-}
-
-bool bool_value(const std::string& s) {
-  auto l = util::to_lower(s);
-  return l == "true" || l == "yes" || l == "y" || l == "on";
-}
-
-std::string scalar_text(Host host, const YAML::Node& n) {
-  switch (scalar_kind(host, n)) {
-    case Kind::Null:
-      return "";
-    case Kind::Bool:
-      return bool_value(n.Scalar()) ? "true" : "false";
-    case Kind::Int: {
-      long long v = 0;
-      const auto& s = n.Scalar();
-      auto [ptr, ec] = std::from_chars(s.data() + (s[0] == '+'), s.data() + s.size(), v);
-      // Beyond 64 bits the text goes through as written, never wrapped.
-      if (ec != std::errc()) return s;
-      return std::to_string(v);
-    }
-    case Kind::Float:
-      return go_format_float(std::stod(n.Scalar()));
-    case Kind::String:
-      return n.Scalar();
-  }
+// The name in `{from_secret: name}`.
+std::string secret_name(const YAML::Node& ref, const std::string& what) {
+  auto n = ref["from_secret"];
+  if (!n.IsScalar()) throw yaml::YamlError(what + ": from_secret must be the name of a secret");
   return n.Scalar();
 }
 
-nlohmann::json to_json(Host host, const YAML::Node& n, const std::map<std::string, std::string>& secrets,
-                       bool resolve_nested_secrets, StepEnvironment& out) {
-  if (resolve_nested_secrets && is_from_secret(n)) {
-    auto name = n["from_secret"].as<std::string>();
-    auto it = secrets.find(name);
-    if (it == secrets.end()) {
-      out.errors.push_back("secret " + name + " not found");
-      return "";
-    }
-    out.secret_values.push_back(it->second);
-    return it->second;
+// A setting's map or list as JSON; with resolve_nested_secrets (Woodpecker)
+// every `{from_secret: name}` inside it becomes the secret's value.
+nlohmann::json to_json(Host host, const YAML::Node& n, const std::string& what,
+                       const std::map<std::string, std::string>& secrets, bool resolve_nested_secrets,
+                       StepEnvironment& out) {
+  auto options = typing(host);
+  if (resolve_nested_secrets) {
+    options.replace_map = [&](const YAML::Node& m) -> std::optional<nlohmann::json> {
+      if (!is_from_secret(m)) return std::nullopt;
+      auto name = secret_name(m, what);
+      auto it = secrets.find(name);
+      if (it == secrets.end()) {
+        out.errors.push_back("secret " + name + " not found");
+        return nlohmann::json("");
+      }
+      out.secret_values.push_back(it->second);
+      return nlohmann::json(it->second);
+    };
   }
-  if (n.IsMap()) {
-    auto obj = nlohmann::json::object();
-    for (const auto& kv : n)
-      obj[kv.first.Scalar()] = to_json(host, kv.second, secrets, resolve_nested_secrets, out);
-    return obj;
-  }
-  if (n.IsSequence()) {
-    auto arr = nlohmann::json::array();
-    for (const auto& x : n)
-      arr.push_back(to_json(host, x, secrets, resolve_nested_secrets, out));
-    return arr;
-  }
-  switch (scalar_kind(host, n)) {
-    case Kind::Null:
-      return nullptr;
-    case Kind::Bool:
-      return bool_value(n.Scalar());
-    case Kind::Int:
-      return std::stoll(n.Scalar());
-    case Kind::Float:
-      return std::stod(n.Scalar());
-    case Kind::String:
-      return n.Scalar();
-  }
-  return nullptr;
+  return yaml::to_json(n, what, {}, options);
 }
 
 bool all_scalars(const YAML::Node& seq) {
@@ -144,21 +73,21 @@ bool all_scalars(const YAML::Node& seq) {
   return true;
 }
 
-std::string encode(Host host, const YAML::Node& value, const std::map<std::string, std::string>& secrets,
-                   StepEnvironment& out) {
+std::string encode(Host host, const YAML::Node& value, const std::string& what,
+                   const std::map<std::string, std::string>& secrets, StepEnvironment& out) {
   bool nested = host == Host::Woodpecker;
   if (value.IsSequence()) {
     if (value.size() == 0) return "";
     if (all_scalars(value)) {
       std::vector<std::string> items;
       for (const auto& x : value)
-        items.push_back(scalar_text(host, x));
+        items.push_back(scalar_text(host, x, what));
       return util::join(items, ",");
     }
-    return to_json(host, value, secrets, nested, out).dump();
+    return to_json(host, value, what, secrets, nested, out).dump();
   }
-  if (value.IsMap()) return to_json(host, value, secrets, nested, out).dump();
-  return scalar_text(host, value);
+  if (value.IsMap()) return to_json(host, value, what, secrets, nested, out).dump();
+  return scalar_text(host, value, what);
 }
 
 std::string setting_key(Host host, const std::string& key) {
@@ -245,51 +174,90 @@ std::string go_format_float(double v) {
   return neg ? "-" + out : out;
 }
 
-nlohmann::json yaml_to_json(const YAML::Node& value) {
-  StepEnvironment scratch;
-  return to_json(Host::Woodpecker, value, {}, false, scratch);
-}
-
 std::string encode_value(Host host, const YAML::Node& value) {
   StepEnvironment scratch;
-  return encode(host, value, {}, scratch);
+  return encode(host, value, "the value", {}, scratch);
 }
 
 Host detect_host(const YAML::Node& doc) {
   if (doc["pipeline"]) return Host::Drone08;
-  if (doc["kind"] && doc["kind"].as<std::string>() == "pipeline") return Host::Drone;
+  if (auto kind = doc["kind"]; kind && kind.IsScalar() && kind.Scalar() == "pipeline") return Host::Drone;
   return Host::Woodpecker;
 }
 
-// YAML 1.1 merge keys (`<<: *anchor`), which Drone and Woodpecker resolve
-// (Go's yaml) and yaml-cpp keeps as an ordinary "<<" key. Explicit keys win.
-YAML::Node resolve_merge_keys(const YAML::Node& n) {
+namespace {
+
+bool has_merge_key(const YAML::Node& n) {
+  if (n.IsSequence()) {
+    for (const auto& x : n) {
+      if (has_merge_key(x)) return true;
+    }
+  } else if (n.IsMap()) {
+    for (const auto& kv : n) {
+      if (kv.first.Scalar() == "<<" || has_merge_key(kv.second)) return true;
+    }
+  }
+  return false;
+}
+
+// A new tree with merge keys applied, none of whose nodes is a node of the
+// parsed file. yaml-cpp gives every tree a set of the nodes it may reference,
+// and putting a parsed node into a new tree merges the whole file's set into
+// it: a copy of the file per step, quadratic in the number of steps. A cloned
+// leaf brings a set of one and a parent takes over its children's sets, so a
+// copy costs its size times its depth (bounded by the loader).
+YAML::Node copy_resolved(const YAML::Node& n) {
   if (n.IsSequence()) {
     YAML::Node out(YAML::NodeType::Sequence);
     for (const auto& x : n)
-      out.push_back(resolve_merge_keys(x));
+      out.push_back(copy_resolved(x));
     return out;
   }
-  if (!n.IsMap()) return n;
-  YAML::Node out(YAML::NodeType::Map);
-  auto merge_from = [&](const YAML::Node& src) {
-    if (!src.IsMap()) return;
-    for (const auto& kv : resolve_merge_keys(src)) {
-      if (!out[kv.first.Scalar()]) out[kv.first.Scalar()] = kv.second;
-    }
-  };
+  if (!n.IsMap()) return YAML::Clone(n);
+  // Keys in first-seen order; an explicit key replaces an earlier one, as in
+  // yaml-cpp's own lookup, and a merged key is only added when absent.
+  std::vector<std::pair<std::string, YAML::Node>> entries;
+  std::unordered_map<std::string, std::size_t> index;
+  std::vector<YAML::Node> sources;
   for (const auto& kv : n) {
-    if (kv.first.Scalar() != "<<") out[kv.first.Scalar()] = resolve_merge_keys(kv.second);
-  }
-  if (auto m = n["<<"]) {
-    if (m.IsSequence()) {
-      for (const auto& src : m)
-        merge_from(src);
+    const auto& key = kv.first.Scalar();
+    if (key == "<<") {
+      if (kv.second.IsSequence()) {
+        for (const auto& src : kv.second)
+          sources.push_back(src);
+      } else {
+        sources.push_back(kv.second);
+      }
+      continue;
+    }
+    auto [it, fresh] = index.emplace(key, entries.size());
+    if (fresh) {
+      entries.emplace_back(key, copy_resolved(kv.second));
     } else {
-      merge_from(m);
+      entries[it->second].second = copy_resolved(kv.second);
     }
   }
+  for (const auto& src : sources) {
+    if (!src.IsMap()) continue;
+    for (const auto& kv : copy_resolved(src)) {
+      if (index.emplace(kv.first.Scalar(), entries.size()).second) entries.emplace_back(kv.first.Scalar(), kv.second);
+    }
+  }
+  YAML::Node out(YAML::NodeType::Map);
+  // force_insert appends; operator[] would search the map for every key.
+  for (const auto& [key, value] : entries)
+    out.force_insert(key, value);
   return out;
+}
+
+}  // namespace
+
+// YAML 1.1 merge keys (`<<: *anchor`), which Drone and Woodpecker resolve
+// (Go's yaml) and yaml-cpp keeps as an ordinary "<<" key. Explicit keys win.
+// A step without merge keys is returned as it is, sharing the file's nodes.
+YAML::Node resolve_merge_keys(const YAML::Node& n) {
+  if (!has_merge_key(n)) return n;
+  return copy_resolved(n);
 }
 
 std::vector<std::pair<std::string, YAML::Node>> pipeline_steps(const YAML::Node& doc) {
@@ -301,7 +269,7 @@ std::vector<std::pair<std::string, YAML::Node>> pipeline_steps(const YAML::Node&
       out.emplace_back(kv.first.Scalar(), resolve_merge_keys(kv.second));
   } else if (steps.IsSequence()) {
     for (const auto& s : steps)
-      out.emplace_back(s["name"] ? s["name"].as<std::string>() : "", resolve_merge_keys(s));
+      out.emplace_back(s["name"] && s["name"].IsScalar() ? s["name"].Scalar() : "", resolve_merge_keys(s));
   }
   return out;
 }
@@ -371,7 +339,20 @@ std::map<std::string, std::string> metadata_environment(Host host, const Build& 
 StepEnvironment step_environment(Host host, const std::string& step_name, const YAML::Node& step,
                                  const std::map<std::string, std::string>& secrets, Build build) {
   StepEnvironment out;
-  if (step["image"]) out.image = step["image"].as<std::string>();
+  // A value of the wrong shape or type is an error naming the setting or
+  // variable; the rest of the step is still read.
+  auto guarded = [&](auto&& f) {
+    try {
+      f();
+    } catch (const yaml::YamlError& e) {
+      out.errors.emplace_back(e.what());
+    }
+  };
+  if (auto image = step["image"]; image && image.IsScalar()) {
+    out.image = image.Scalar();
+  } else if (image) {
+    out.errors.emplace_back("image must be a single value: the image to run");
+  }
   build.step_name = step_name;
   for (auto& [k, v] : metadata_environment(host, build))
     out.env[k] = v;
@@ -380,7 +361,7 @@ StepEnvironment step_environment(Host host, const std::string& step_name, const 
     if (value.IsNull()) return;  // Drone skips nulls (drone/drone-yaml#13)
     std::string encoded;
     if (is_from_secret(value)) {
-      auto name = value["from_secret"].as<std::string>();
+      auto name = secret_name(value, setting_what(key));
       auto it = secrets.find(name);
       if (it == secrets.end()) {
         out.errors.push_back("secret " + name + " not found for setting " + key);
@@ -389,44 +370,55 @@ StepEnvironment step_environment(Host host, const std::string& step_name, const 
       encoded = it->second;
       out.secret_values.push_back(encoded);
     } else {
-      encoded = encode(host, value, secrets, out);
+      encoded = encode(host, value, setting_what(key), secrets, out);
     }
     if (host == Host::Woodpecker && encoded.empty()) return;
     out.env[setting_key(host, key)] = encoded;
   };
 
   for (const auto& [key, value] : setting_nodes(host, step))
-    put_setting(key, value);
+    guarded([&] { put_setting(key, value); });
   if (host == Host::Drone08) {
-    if (auto list = step["secrets"]) {
+    if (auto list = step["secrets"]; list && list.IsSequence()) {
       for (const auto& s : list) {
-        std::string source = s.IsMap() ? s["source"].as<std::string>() : s.as<std::string>();
-        std::string target = s.IsMap() ? s["target"].as<std::string>() : source;
-        auto it = secrets.find(source);
-        if (it == secrets.end()) {
-          out.errors.push_back("secret " + source + " not found");
-          continue;
-        }
-        out.env[util::to_upper(target)] = it->second;
-        out.secret_values.push_back(it->second);
+        guarded([&] {
+          auto field = [&](const YAML::Node& n, const char* name) {
+            if (!n.IsScalar()) throw yaml::YamlError(std::string("secrets: ") + name + " must be a secret's name");
+            return n.Scalar();
+          };
+          std::string source = s.IsMap() ? field(s["source"], "source") : field(s, "an entry");
+          std::string target = s.IsMap() ? field(s["target"], "target") : source;
+          auto it = secrets.find(source);
+          if (it == secrets.end()) {
+            out.errors.push_back("secret " + source + " not found");
+            return;
+          }
+          out.env[util::to_upper(target)] = it->second;
+          out.secret_values.push_back(it->second);
+        });
       }
     }
   }
 
-  if (auto environment = step["environment"]) {
+  if (auto environment = step["environment"]; environment && environment.IsMap()) {
     for (const auto& kv : environment) {
-      const auto& v = kv.second;
-      if (is_from_secret(v)) {
-        auto it = secrets.find(v["from_secret"].as<std::string>());
-        if (it == secrets.end()) {
-          out.errors.push_back("secret " + v["from_secret"].as<std::string>() + " not found");
-          continue;
+      guarded([&] {
+        const auto& name = kv.first.Scalar();
+        auto what = "environment variable " + name;
+        const auto& v = kv.second;
+        if (!is_from_secret(v)) {
+          out.env[name] = scalar_text(host, v, what);
+          return;
         }
-        out.env[kv.first.Scalar()] = it->second;
+        auto secret = secret_name(v, what);
+        auto it = secrets.find(secret);
+        if (it == secrets.end()) {
+          out.errors.push_back("secret " + secret + " not found");
+          return;
+        }
+        out.env[name] = it->second;
         out.secret_values.push_back(it->second);
-      } else {
-        out.env[kv.first.Scalar()] = scalar_text(host, v);
-      }
+      });
     }
   }
   if (host == Host::Woodpecker) std::erase_if(out.env, [](const auto& kv) { return kv.second.empty(); });

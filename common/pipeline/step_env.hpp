@@ -63,9 +63,6 @@ bool is_from_secret(const YAML::Node& n);
 // Woodpecker), or every non-reserved step key (Drone 0.8).
 std::vector<std::pair<std::string, YAML::Node>> setting_nodes(Host host, const YAML::Node& step);
 
-// A YAML value as JSON with YAML 1.2 typing (quoted scalars stay strings).
-nlohmann::json yaml_to_json(const YAML::Node& value);
-
 // Exposed for table tests: how a single YAML value is encoded.
 std::string encode_value(Host host, const YAML::Node& value);
 // Go's strconv.FormatFloat(v, 'g', -1, 64), which Drone uses for floats.

@@ -134,4 +134,52 @@ TEST(StepEnv, MergeKeysApplyLikeGoYaml) {
   EXPECT_EQ(env.env.count("PLUGIN_<<"), 0u);
 }
 
+TEST(StepEnv, MergeKeysResolveIntoANewTreeAndNestedMergesToo) {
+  auto doc = YAML::Load(R"(defaults: &d {image: x, settings: &s {a: "1", b: [1, 2]}}
+steps:
+  - <<: *d
+    name: one
+    settings: {<<: [*s, {c: 3}], b: 9}
+  - name: two
+    image: y
+)");
+  auto steps = pipeline_steps(doc);
+  ASSERT_EQ(steps.size(), 2u);
+  const auto& one = steps[0].second;
+  EXPECT_EQ(one["image"].Scalar(), "x");
+  auto env = step_environment(Host::Woodpecker, "one", one, {}, {});
+  EXPECT_EQ(env.env["PLUGIN_A"], "1");
+  EXPECT_EQ(env.env["PLUGIN_B"], "9");
+  EXPECT_EQ(env.env["PLUGIN_C"], "3");
+  EXPECT_EQ(one["settings"]["a"].Tag(), "!");  // still quoted: a string for every host
+  // The copy is its own tree: changing it leaves the parsed file alone.
+  YAML::Node copy = one;
+  copy["image"] = "changed";
+  EXPECT_EQ(doc["defaults"]["image"].Scalar(), "x");
+  // A step without merge keys is the parsed step itself.
+  EXPECT_EQ(steps[1].second["image"].Scalar(), "y");
+}
+
+TEST(StepEnv, WrongTypedValuesAreNamedErrors) {
+  auto step = YAML::Load(R"(
+image: [not, one]
+settings:
+  token: {from_secret: [a]}
+  big: 99999999999999999999
+  ok: fine
+environment:
+  NESTED: {a: b}
+)");
+  auto env = step_environment(Host::Drone, "s", step, {}, {});
+  std::string all;
+  for (const auto& e : env.errors)
+    all += e + "\n";
+  EXPECT_NE(all.find("image must be a single value"), std::string::npos) << all;
+  EXPECT_NE(all.find("setting `token`: from_secret must be the name of a secret"), std::string::npos) << all;
+  EXPECT_NE(all.find("setting `big`"), std::string::npos) << all;
+  EXPECT_NE(all.find("outside the 64-bit range"), std::string::npos) << all;
+  EXPECT_NE(all.find("environment variable NESTED"), std::string::npos) << all;
+  EXPECT_EQ(env.env["PLUGIN_OK"], "fine");  // the rest of the step is still read
+}
+
 }  // namespace sg::pipeline

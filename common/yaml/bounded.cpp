@@ -80,7 +80,17 @@ bool decimal_float(std::string_view s) {
   return digits(whole) && (fraction.empty() || digits(fraction));
 }
 
-nlohmann::json scalar(const YAML::Node& n, std::string_view what, const std::string& path) {
+std::optional<bool> yaml11_boolean(const std::string& s) {
+  for (const char* w : {"yes", "Yes", "YES", "on", "On", "ON"}) {
+    if (s == w) return true;
+  }
+  for (const char* w : {"no", "No", "NO", "off", "Off", "OFF"}) {
+    if (s == w) return false;
+  }
+  return std::nullopt;
+}
+
+nlohmann::json scalar(const YAML::Node& n, std::string_view what, const std::string& path, const JsonOptions& options) {
   if (n.IsNull()) return nullptr;
   const std::string& s = n.Scalar();
   if (!util::valid_utf8(s)) throw YamlError(where(what, n.Mark()) + ": " + path + " is not valid UTF-8");
@@ -89,6 +99,9 @@ nlohmann::json scalar(const YAML::Node& n, std::string_view what, const std::str
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
   if (s == "true" || s == "True" || s == "TRUE") return true;
   if (s == "false" || s == "False" || s == "FALSE") return false;
+  if (options.yaml11_booleans) {
+    if (auto b = yaml11_boolean(s)) return *b;
+  }
   if (digits(unsigned_part(s))) {
     std::int64_t v = 0;
     const char* first = s.data() + (s[0] == '+' ? 1 : 0);
@@ -133,10 +146,13 @@ class Counter : public YAML::EventHandler {
   }
   void OnAlias(const YAML::Mark& m, YAML::anchor_t anchor) override {
     auto it = anchor_size_.find(anchor);
-    // An alias to an anchor still open (a cycle) counts as one node: the
-    // tree yaml-cpp builds from it is walked by no one but to_json, which
-    // counts as it goes.
-    add(m, it == anchor_size_.end() ? 1 : it->second);
+    // An alias inside its own anchor makes yaml-cpp build a tree that
+    // contains itself: every walk over it would never end. Go's yaml refuses
+    // it too ("anchor value contains itself").
+    if (it == anchor_size_.end()) {
+      throw YamlError(where(what_, m) + ": an alias refers to a value that contains it; YAML data cannot nest itself");
+    }
+    add(m, it->second);
   }
   void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t anchor,
                        YAML::EmitterStyle::value) override {
@@ -233,7 +249,18 @@ std::string read_file(const std::filesystem::path& path, std::size_t max_bytes, 
   return out;
 }
 
+nlohmann::json scalar_to_json(const YAML::Node& n, std::string_view what, const std::string& name,
+                              const JsonOptions& options) {
+  if (!n.IsNull() && !n.IsScalar()) throw YamlError(where(what, n.Mark()) + ": " + name + " must be a single value");
+  return scalar(n, what, name, options);
+}
+
 nlohmann::json to_json(const YAML::Node& root, std::string_view what, const Limits& limits) {
+  return to_json(root, what, limits, JsonOptions{});
+}
+
+nlohmann::json to_json(const YAML::Node& root, std::string_view what, const Limits& limits,
+                       const JsonOptions& options) {
   Budget budget(what, limits);
   struct Frame {
     YAML::const_iterator it, end;
@@ -249,6 +276,12 @@ nlohmann::json to_json(const YAML::Node& root, std::string_view what, const Limi
   // valid while siblings are added).
   auto convert = [&](const YAML::Node& n, nlohmann::json* target, std::string path) {
     budget.visit(n);
+    if (n.IsMap() && options.replace_map) {
+      if (auto replaced = options.replace_map(n)) {
+        *target = std::move(*replaced);
+        return;
+      }
+    }
     if (n.IsMap()) {
       budget.enter(n, stack.size() + 1);
       *target = nlohmann::json::object();
@@ -259,7 +292,7 @@ nlohmann::json to_json(const YAML::Node& root, std::string_view what, const Limi
       target->get_ref<nlohmann::json::array_t&>().resize(n.size());
       stack.push_back({n.begin(), n.end(), target, std::move(path), 0, false});
     } else {
-      *target = scalar(n, what, path.empty() ? std::string("the value") : path);
+      *target = scalar(n, what, path.empty() ? std::string("the value") : path, options);
     }
   };
   convert(root, &out, "");

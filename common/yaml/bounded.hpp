@@ -12,6 +12,8 @@
 // expanded size are bounded.
 #include <cstddef>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -64,5 +66,22 @@ std::string read_file(const std::filesystem::path& path, std::size_t max_bytes, 
 // Map keys must be scalars and appear once; strings must be valid UTF-8.
 // Errors name the line and column and the key path, never a value.
 nlohmann::json to_json(const YAML::Node& root, std::string_view what, const Limits& limits = {});
+
+// What a reader of YAML 1.1 (Drone, through Go's yaml.v2) sees differently,
+// and a hook for maps that stand for something else.
+struct JsonOptions {
+  // Plain yes/Yes/YES, no/No/NO, on/On/ON, off/Off/OFF are booleans too.
+  bool yaml11_booleans = false;
+  // Asked about every map before it is converted; a value it returns
+  // replaces the map (step_env resolves `{from_secret: name}` this way).
+  std::function<std::optional<nlohmann::json>(const YAML::Node&)> replace_map;
+};
+
+nlohmann::json to_json(const YAML::Node& root, std::string_view what, const Limits& limits, const JsonOptions& options);
+
+// One scalar (or null) node as JSON, typed as to_json types it: null, a
+// boolean, an integer, a number or a string. `name` is what messages call it.
+nlohmann::json scalar_to_json(const YAML::Node& n, std::string_view what, const std::string& name,
+                              const JsonOptions& options = {});
 
 }  // namespace sg::yaml

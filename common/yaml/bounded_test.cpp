@@ -175,6 +175,31 @@ TEST(BoundedYaml, ToJsonBoundsTreesBuiltInMemoryToo) {
   EXPECT_EQ(j.dump(), R"({"a":{"b":[1,{"c":"x"}]}})");
 }
 
+TEST(BoundedYaml, AnAliasInsideItsOwnAnchorIsRefused) {
+  // yaml-cpp would build a sequence that contains itself: no walk ends.
+  auto e = error_of([] { load("a: &x [1, *x]\n", "f"); });
+  EXPECT_EQ(e, "f:1:11: an alias refers to a value that contains it; YAML data cannot nest itself");
+  EXPECT_NE(error_of([] { load("m: &m {k: *m}\n", "f"); }).find("contains it"), std::string::npos);
+  // An alias after its anchor closed is fine.
+  EXPECT_EQ(to_json(load("a: &x [1]\nb: *x\n", "f"), "f").dump(), R"({"a":[1],"b":[1]})");
+}
+
+TEST(BoundedYaml, Yaml11BooleansAndMapReplacementAreOptions) {
+  auto doc = load("a: yes\nb: Off\nc: \"yes\"\nd: y\ns: {from: x}\n", "f");
+  EXPECT_EQ(to_json(doc, "f").dump(), R"({"a":"yes","b":"Off","c":"yes","d":"y","s":{"from":"x"}})");
+  JsonOptions o;
+  o.yaml11_booleans = true;
+  o.replace_map = [](const YAML::Node& m) -> std::optional<nlohmann::json> {
+    if (m["from"]) return "replaced " + m["from"].Scalar();
+    return std::nullopt;
+  };
+  // y/n stay strings: Go's yaml.v2 reads them as strings in a value.
+  EXPECT_EQ(to_json(doc, "f", {}, o).dump(), R"({"a":true,"b":false,"c":"yes","d":"y","s":"replaced x"})");
+  EXPECT_EQ(scalar_to_json(doc["a"], "f", "a", o), true);
+  EXPECT_EQ(scalar_to_json(load("'1'", "f"), "f", "v"), "1");
+  EXPECT_EQ(error_of([&] { scalar_to_json(doc["s"], "f", "s"); }), "f:5:4: s must be a single value");
+}
+
 TEST(BoundedYaml, ReadFileStopsAtTheCap) {
   auto start = Clock::now();
   auto e = error_of([] { read_file("/dev/zero", std::size_t{1} << 20, "pass --max-bytes to raise it"); });

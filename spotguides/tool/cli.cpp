@@ -1,10 +1,10 @@
 #include "cli.hpp"
 
+#include <charconv>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
-#include <sstream>
 
 #include "detect.hpp"
 #include "lint.hpp"
@@ -13,11 +13,12 @@
 #include "runtime/exit_codes.hpp"
 #include "spotguide.hpp"
 #include "util/strings.hpp"
+#include "yaml/bounded.hpp"
 
 namespace sg::spotguide {
 namespace {
 
-constexpr const char* kUsage = R"(usage: spotguide [--spotguides DIR] <command> [args]
+constexpr const char* kUsage = R"(usage: spotguide [--spotguides DIR] [--max-input-mib N] <command> [args]
 
 commands:
   list                      the spotguides and what they are for
@@ -29,20 +30,19 @@ commands:
                             against every plugin's settings schema
   check                     load, render (with defaults) and lint every spotguide
 
+options:
+  --max-input-mib N         the largest file lint reads and YAML text it loads, in MiB
+                            (default 16, at most 1024)
+
 exit codes: 0 ok, 1 failed (lint errors, no match), 2 usage
 )";
+
+constexpr std::size_t kDefaultMaxInputMib = 16;
+constexpr std::size_t kLargestMaxInputMib = 1024;
 
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
-
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw std::runtime_error(path + ": cannot be read");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
@@ -126,11 +126,13 @@ int cmd_render(const std::vector<Spotguide>& all, const std::vector<std::string>
   return exit_code::kOk;
 }
 
-int cmd_lint(const std::vector<std::string>& files) {
+int cmd_lint(const std::vector<std::string>& files, const yaml::Limits& limits) {
   if (files.empty()) throw UsageError("lint needs at least one file");
   int errors = 0;
   for (const auto& f : files) {
-    auto r = lint(read_file(f));
+    // Read in chunks up to the cap: `lint /dev/zero` stops after 16 MiB.
+    auto text = yaml::read_file(f, limits.max_bytes, "pass --max-input-mib to read a larger file");
+    auto r = lint(text, limits);
     std::cout << format(f, r);
     errors += r.errors();
   }
@@ -161,6 +163,8 @@ int cmd_check(const std::vector<Spotguide>& all) {
 int run_cli(const std::vector<std::string>& argv) {
   std::vector<std::string> args = argv;
   std::optional<std::string> root;
+  yaml::Limits limits;
+  limits.max_bytes = kDefaultMaxInputMib << 20;
   try {
     while (!args.empty() && args.front().starts_with("-")) {
       if (args.front() == "--help" || args.front() == "-h") {
@@ -172,12 +176,24 @@ int run_cli(const std::vector<std::string>& argv) {
         args.erase(args.begin(), args.begin() + 2);
         continue;
       }
+      if (args.front() == "--max-input-mib" && args.size() > 1) {
+        std::size_t mib = 0;
+        const auto& v = args[1];
+        auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), mib);
+        if (ec != std::errc() || ptr != v.data() + v.size() || mib == 0 || mib > kLargestMaxInputMib) {
+          throw UsageError("--max-input-mib takes a whole number of MiB from 1 to " +
+                           std::to_string(kLargestMaxInputMib) + ", got " + v);
+        }
+        limits.max_bytes = mib << 20;
+        args.erase(args.begin(), args.begin() + 2);
+        continue;
+      }
       throw UsageError("unknown option " + args.front());
     }
     if (args.empty()) throw UsageError("a command is required");
     auto cmd = args.front();
     std::vector<std::string> rest(args.begin() + 1, args.end());
-    if (cmd == "lint") return cmd_lint(rest);
+    if (cmd == "lint") return cmd_lint(rest, limits);
     auto all = load_all(root ? std::filesystem::path(*root) : default_root());
     if (cmd == "list") return cmd_list(all);
     if (cmd == "detect") return cmd_detect(all, rest);

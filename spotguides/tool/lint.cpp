@@ -3,15 +3,16 @@
 #include <cctype>
 #include <functional>
 #include <map>
-#include <regex>
 #include <set>
 
 #include <yaml-cpp/yaml.h>
 
 #include "pipeline/step_env.hpp"
 #include "registry.hpp"
+#include "render.hpp"
 #include "settings/resolve.hpp"
 #include "util/strings.hpp"
+#include "yaml/bounded.hpp"
 
 namespace sg::spotguide {
 namespace {
@@ -59,9 +60,15 @@ const settings::Setting* setting_for(const settings::Schema& schema, const std::
   return nullptr;
 }
 
+// A scalar's text, or "" for a map or list where a name belongs (step_env
+// reports those, naming the setting).
+std::string text_of(const YAML::Node& n) {
+  return n.IsScalar() ? n.Scalar() : std::string();
+}
+
 void collect_secret_names(const YAML::Node& n, std::set<std::string>& out) {
   if (is_from_secret(n)) {
-    out.insert(n["from_secret"].as<std::string>());
+    if (auto name = text_of(n["from_secret"]); !name.empty()) out.insert(name);
   } else if (n.IsMap()) {
     for (const auto& kv : n)
       collect_secret_names(kv.second, out);
@@ -94,7 +101,11 @@ class StepLinter {
 
   void run() {
     if (!step_.IsMap() || !step_["image"]) return;
-    auto image = step_["image"].as<std::string>();
+    if (!step_["image"].IsScalar()) {
+      error("image must be a single value: the image to run");
+      return;
+    }
+    auto image = step_["image"].Scalar();
     auto known = identify_image(image);
     if (!known) return;
     const auto* schema = plugin_schema(known->plugin);
@@ -124,15 +135,14 @@ class StepLinter {
     if (auto e = step_["environment"]) collect_secret_names(e, secret_names);
     std::map<std::string, std::string> secrets;
     for (const auto& [key, value] : setting_nodes(host_, step_)) {
-      if (is_from_secret(value))
-        secrets[value["from_secret"].as<std::string>()] = placeholder_for(setting_for(schema, key));
+      if (is_from_secret(value)) secrets[text_of(value["from_secret"])] = placeholder_for(setting_for(schema, key));
     }
     for (const auto& n : secret_names)
       secrets.emplace(n, "secret");
     if (auto list = step_["secrets"]; list && list.IsSequence()) {
       for (const auto& s : list) {
-        std::string source = s.IsMap() ? s["source"].as<std::string>() : s.as<std::string>();
-        std::string target = s.IsMap() ? s["target"].as<std::string>() : source;
+        std::string source = s.IsMap() ? text_of(s["source"]) : text_of(s);
+        std::string target = s.IsMap() ? text_of(s["target"]) : source;
         secrets[source] = placeholder_for(setting_for(schema, target));
         unchecked_.insert(util::to_upper(target));
       }
@@ -179,13 +189,11 @@ class StepLinter {
 
   // Banzai's templates mark what a user must fill in with [[...]].
   void check_placeholders() {
-    static const std::regex placeholder(R"(\[\[\s*([A-Za-z0-9_.-]+)\s*\]\])");
     std::set<std::string> seen;
     std::function<void(const YAML::Node&)> walk = [&](const YAML::Node& n) {
       if (n.IsScalar()) {
-        const auto& s = n.Scalar();
-        for (std::sregex_iterator it(s.begin(), s.end(), placeholder), end; it != end; ++it)
-          seen.insert((*it)[1]);
+        for (const auto& m : find_placeholders(n.Scalar(), PlaceholderNames::Any))
+          seen.insert(m.name);
       } else if (n.IsMap()) {
         for (const auto& kv : n)
           walk(kv.second);
@@ -194,6 +202,7 @@ class StepLinter {
           walk(x);
       }
     };
+    // The loader bounds the step's depth, so this recursion is bounded too.
     walk(step_);
     for (const auto& p : seen)
       warn("placeholder [[" + p + "]] is not filled in (spotguide render fills a spotguide's template)");
@@ -255,27 +264,50 @@ int LintResult::warnings() const {
   return static_cast<int>(issues.size()) - errors();
 }
 
-LintResult lint(const std::string& yaml_text) {
+LintResult lint(const std::string& yaml_text, const yaml::Limits& limits) {
   LintResult out;
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(yaml_text);
-  } catch (const YAML::Exception& e) {
-    out.issues.push_back({Severity::Error, "", std::string("not valid YAML: ") + e.what()});
+    docs = yaml::load_all(yaml_text, "the file", limits);
+  } catch (const yaml::YamlError& e) {
+    out.issues.push_back({Severity::Error, "", e.what()});
     return out;
   }
   bool any_pipeline = false;
-  for (const auto& doc : docs) {
+  for (std::size_t d = 0; d < docs.size(); ++d) {
+    const auto& doc = docs[d];
     if (!doc.IsMap()) continue;
-    // Drone 1.x files also hold `kind: secret` and `kind: signature` documents.
-    if (doc["kind"] && doc["kind"].as<std::string>() != "pipeline") continue;
-    auto host = pipeline::detect_host(doc);
-    auto steps = pipeline::pipeline_steps(doc);
-    if (steps.empty()) continue;
-    any_pipeline = true;
-    out.host = pipeline::host_name(host);
-    for (const auto& [name, step] : steps)
-      StepLinter(host, name, step, out).run();
+    // A field of the wrong shape (`kind: [a]`, `image: {x: y}`) is named,
+    // not left to yaml-cpp's "bad conversion".
+    std::string step_name;
+    try {
+      // Drone 1.x files also hold `kind: secret` and `kind: signature` documents.
+      if (auto kind = doc["kind"]; kind && !kind.IsScalar()) {
+        out.issues.push_back(
+            {Severity::Error, "",
+             "document " + std::to_string(d + 1) + ": kind must be a single value (pipeline, secret, signature)"});
+        continue;
+      }
+      if (doc["kind"] && doc["kind"].Scalar() != "pipeline") continue;
+      auto host = pipeline::detect_host(doc);
+      auto steps = pipeline::pipeline_steps(doc);
+      if (steps.empty()) continue;
+      any_pipeline = true;
+      out.host = pipeline::host_name(host);
+      for (const auto& [name, step] : steps) {
+        step_name = name;
+        StepLinter(host, name, step, out).run();
+      }
+    } catch (const YAML::Exception& e) {
+      auto where = e.mark.is_null() ? std::string()
+                                    : " (line " + std::to_string(e.mark.line + 1) + ", column " +
+                                          std::to_string(e.mark.column + 1) + ")";
+      out.issues.push_back({Severity::Error, step_name,
+                            "document " + std::to_string(d + 1) + where +
+                                ": a field has the wrong type (a map or list where a single value belongs, "
+                                "or the reverse): " +
+                                e.msg});
+    }
   }
   if (!any_pipeline) {
     out.issues.push_back({Severity::Error, "",

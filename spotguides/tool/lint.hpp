@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "yaml/bounded.hpp"
+
 namespace sg::spotguide {
 
 struct LintIssue {
@@ -23,7 +25,9 @@ struct LintResult {
   int warnings() const;
 };
 
-LintResult lint(const std::string& yaml_text);
+// The text is loaded within `limits` (size, nesting, alias expansion); a
+// text beyond them is one error naming the limit, and nothing is checked.
+LintResult lint(const std::string& yaml_text, const yaml::Limits& limits = {});
 
 // "file: step `x`: error: …" lines and a one-line tally.
 std::string format(const std::string& file, const LintResult& r);

@@ -1,5 +1,6 @@
 #include "lint.hpp"
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 
@@ -142,6 +143,79 @@ TEST(Lint, ProxiedPluginSettingsAreCheckedToo) {
 TEST(Lint, NotAPipelineOrNotYaml) {
   EXPECT_EQ(lint("a: [").errors(), 1);
   EXPECT_EQ(lint("just: a map\n").errors(), 1);
+}
+
+std::string only_error(const LintResult& r) {
+  auto e = errors_of(r);
+  return e.size() == 1 ? e.front() : format("t", r);
+}
+
+TEST(Lint, YamlBeyondTheLimitsIsOneErrorNamingTheLimit) {
+  // Nine levels of nine aliases: 9^9 nodes from a few hundred bytes.
+  std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 9; ++i) {
+    auto prev = "*a" + std::to_string(i - 1);
+    bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [" + prev;
+    for (int j = 1; j < 9; ++j)
+      bomb += ", " + prev;
+    bomb += "]\n";
+  }
+  bomb += "steps: [{name: s, image: spotguide-plugins/tidb-scale, settings: {x: *a8}}]\n";
+  auto start = std::chrono::steady_clock::now();
+  auto r = lint(bomb);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_NE(only_error(r).find("expands to more than 1000000 nodes"), std::string::npos) << format("t", r);
+  EXPECT_EQ(r.steps_checked, 0);
+
+  EXPECT_NE(only_error(lint("steps: " + std::string(100, '[') + std::string(100, ']'))).find("nested more than 64"),
+            std::string::npos);
+  EXPECT_NE(only_error(lint("a: &x [*x]\n")).find("contains it"), std::string::npos);
+  yaml::Limits small;
+  small.max_bytes = 10;
+  EXPECT_NE(only_error(lint("steps: [1, 2, 3]\n", small)).find("more than the 10 bytes limit"), std::string::npos);
+}
+
+TEST(Lint, WrongTypedFieldsAreNamedNotInternalErrors) {
+  auto r = lint(R"(kind: [pipeline]
+steps: [{name: a, image: alpine}]
+---
+kind: pipeline
+steps:
+  - name: b
+    image: spotguide-plugins/tidb-scale
+    settings: {pd_url: {from_secret: [x]}, mode: status, backend: pd}
+  - name: c
+    image: {a: b}
+)");
+  EXPECT_TRUE(has_error(r, "b", "setting `pd_url`: from_secret must be the name of a secret")) << format("t", r);
+  EXPECT_TRUE(has_error(r, "", "document 1: kind must be a single value")) << format("t", r);
+  EXPECT_TRUE(has_error(r, "c", "image must be a single value")) << format("t", r);
+  EXPECT_EQ(format("t", r).find("bad conversion"), std::string::npos) << format("t", r);
+}
+
+// Lint's cost is linear in the file: 20,000 steps sharing defaults through a
+// merge key, one in twenty a plugin step. Each step's copy once held every
+// node of the file (yaml-cpp merges node sets on assignment), which took
+// minutes and gigabytes here; linear, it takes a second or two.
+TEST(Lint, TwentyThousandStepsAreLinear) {
+  std::string text = "x-defaults: &defaults\n  pull: true\n  environment: {A: b}\nsteps:\n";
+  for (int i = 0; i < 20000; ++i) {
+    auto n = std::to_string(i);
+    if (i % 20 == 0) {
+      text += "- name: scale" + n +
+              "\n  <<: *defaults\n  image: spotguide-plugins/tidb-scale\n"
+              "  settings: {pd_url: \"http://pd:2379\", mode: status, backend: pd}\n";
+    } else {
+      text += "- name: build" + n + "\n  <<: *defaults\n  image: alpine\n  commands: [echo " + n + "]\n";
+    }
+  }
+  auto start = std::chrono::steady_clock::now();
+  auto r = lint(text);
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.steps_checked, 1000);
+  EXPECT_EQ(r.errors(), 0) << format("t", r).substr(0, 2000);
+  // Generous for sanitizer builds on a loaded machine; quadratic was >100x this.
+  EXPECT_LT(took, std::chrono::seconds(60));
 }
 
 }  // namespace

@@ -1,28 +1,33 @@
 #include "render.hpp"
 
-#include <regex>
+#include <cctype>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
-
-#include "pipeline/step_env.hpp"
 #include "util/strings.hpp"
+#include "yaml/bounded.hpp"
 
 namespace sg::spotguide {
 namespace {
 
-const std::regex& placeholder_re() {
-  static const std::regex re(R"(\[\[\s*([a-z][a-z0-9_]*)\s*\]\])");
-  return re;
+bool blank(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+bool lower_or_digit(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+bool any_name_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
 }
 
 std::string substitute(const std::string& text, const std::map<std::string, std::string>& values) {
   std::string out;
   std::size_t last = 0;
-  for (std::sregex_iterator it(text.begin(), text.end(), placeholder_re()), end; it != end; ++it) {
-    out.append(text, last, static_cast<std::size_t>(it->position()) - last);
-    out += values.at((*it)[1]);
-    last = static_cast<std::size_t>(it->position() + it->length());
+  for (const auto& m : find_placeholders(text, PlaceholderNames::Parameter)) {
+    out.append(text, last, m.pos - last);
+    out += values.at(m.name);
+    last = m.pos + m.length;
   }
   out.append(text, last);
   return out;
@@ -30,10 +35,38 @@ std::string substitute(const std::string& text, const std::map<std::string, std:
 
 }  // namespace
 
+std::vector<PlaceholderMatch> find_placeholders(std::string_view text, PlaceholderNames names) {
+  auto name_char = names == PlaceholderNames::Parameter ? lower_or_digit : any_name_char;
+  std::vector<PlaceholderMatch> out;
+  std::size_t i = 0;
+  // A scan from one `[[` stops at the first character that is neither a name
+  // character nor a blank, and no `[` is either, so no character is scanned
+  // from more than two starts.
+  while ((i = text.find("[[", i)) != std::string_view::npos) {
+    std::size_t j = i + 2;
+    while (j < text.size() && blank(text[j]))
+      ++j;
+    std::size_t start = j;
+    while (j < text.size() && name_char(text[j]))
+      ++j;
+    std::size_t end = j;
+    while (j < text.size() && blank(text[j]))
+      ++j;
+    bool named = end > start && (names == PlaceholderNames::Any || (text[start] >= 'a' && text[start] <= 'z'));
+    if (named && text.substr(j, 2) == "]]") {
+      out.push_back({i, j + 2 - i, std::string(text.substr(start, end - start))});
+      i = j + 2;
+    } else {
+      ++i;  // "[[[x]]" holds one starting a character later
+    }
+  }
+  return out;
+}
+
 std::set<std::string> placeholders(const std::string& text) {
   std::set<std::string> out;
-  for (std::sregex_iterator it(text.begin(), text.end(), placeholder_re()), end; it != end; ++it)
-    out.insert((*it)[1]);
+  for (auto& m : find_placeholders(text, PlaceholderNames::Parameter))
+    out.insert(std::move(m.name));
   return out;
 }
 
@@ -68,17 +101,16 @@ Rendered render(const Spotguide& g, const std::map<std::string, std::string>& pa
   Rendered r;
   r.values = substitute(g.values_template, values);
   try {
-    values[kValuesPlaceholder] = pipeline::yaml_to_json(YAML::Load(r.values)).dump();
-  } catch (const YAML::Exception& e) {
-    throw SpotguideError("values.yaml of " + g.name + " is not valid YAML once rendered: " + e.what() +
-                         " (check the parameters for quotes or colons)");
+    auto what = "values.yaml of " + g.name + " once rendered";
+    values[kValuesPlaceholder] = yaml::to_json(yaml::load(r.values, what), what).dump();
+  } catch (const yaml::YamlError& e) {
+    throw SpotguideError(std::string(e.what()) + " (check the parameters for quotes or colons)");
   }
   r.pipeline = substitute(g.pipeline_template, values);
   try {
-    (void)YAML::LoadAll(r.pipeline);
-  } catch (const YAML::Exception& e) {
-    throw SpotguideError("pipeline.yml of " + g.name + " is not valid YAML once rendered: " + e.what() +
-                         " (check the parameters for quotes or colons)");
+    (void)yaml::load_all(r.pipeline, "pipeline.yml of " + g.name + " once rendered");
+  } catch (const yaml::YamlError& e) {
+    throw SpotguideError(std::string(e.what()) + " (check the parameters for quotes or colons)");
   }
   return r;
 }

@@ -3,16 +3,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
 #include <set>
-#include <sstream>
-
-#include <yaml-cpp/yaml.h>
 
 #include "json_schema.hpp"
-#include "pipeline/step_env.hpp"
 #include "render.hpp"
 #include "util/strings.hpp"
+#include "yaml/bounded.hpp"
 
 namespace sg::spotguide {
 namespace {
@@ -22,12 +18,16 @@ constexpr const char* kSchemaText =
 #include "spotguide_schema.inc"
     ;
 
+// A spotguide's files are small templates; 1 MiB leaves them room and
+// keeps a stray large file in a spotguide directory from being read whole.
+constexpr std::size_t kMaxFileBytes = std::size_t{1} << 20;
+
 std::string read_text(const std::filesystem::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  if (!f) throw SpotguideError(p.string() + ": cannot be read");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+  try {
+    return yaml::read_file(p, kMaxFileBytes, "a spotguide's files are templates; keep them smaller");
+  } catch (const yaml::YamlError& e) {
+    throw SpotguideError(e.what());
+  }
 }
 
 }  // namespace
@@ -43,9 +43,9 @@ Spotguide load_spotguide(const std::filesystem::path& dir) {
   auto file = dir / "spotguide.yaml";
   std::vector<std::string> problems;
   try {
-    g.descriptor = pipeline::yaml_to_json(YAML::Load(read_text(file)));
-  } catch (const YAML::Exception& e) {
-    throw SpotguideError(file.string() + ": not valid YAML: " + e.what());
+    g.descriptor = yaml::to_json(yaml::load(read_text(file), file.string()), file.string());
+  } catch (const yaml::YamlError& e) {
+    throw SpotguideError(e.what());
   }
   for (const auto& p : validate(spotguide_schema(), g.descriptor))
     problems.push_back(file.string() + ": " + p);

@@ -119,6 +119,19 @@ TEST(SpotguideCli, LintExitsNonZeroOnErrors) {
   EXPECT_EQ(banzai.exit_code, 0) << banzai.out;
 }
 
+TEST(SpotguideCli, LintReadsAtMostTheInputCap) {
+  // /dev/zero never ends: lint stops after the cap, not after gigabytes.
+  auto zero = spotguide({"lint", "/dev/zero"});
+  EXPECT_EQ(zero.exit_code, 1);
+  EXPECT_NE(zero.err.find("/dev/zero: larger than the 16 MiB limit; pass --max-input-mib"), std::string::npos)
+      << zero.err;
+  EXPECT_LT(zero.max_rss_kb, 200 * 1024);
+  auto one = spotguide({"--max-input-mib", "1", "lint", "/dev/zero"});
+  EXPECT_NE(one.err.find("larger than the 1 MiB limit"), std::string::npos) << one.err;
+  EXPECT_EQ(spotguide({"--max-input-mib", "0", "lint", "/dev/zero"}).exit_code, 2);
+  EXPECT_EQ(spotguide({"--max-input-mib", "2x", "lint", "/dev/zero"}).exit_code, 2);
+}
+
 TEST(SpotguideCli, DetectNamesTheSpotguideAndWhy) {
   static std::mt19937_64 rng{std::random_device{}()};
   auto repo = fs::temp_directory_path() / ("sg-app-" + std::to_string(rng()));
