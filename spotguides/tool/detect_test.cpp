@@ -1,5 +1,6 @@
 #include "detect.hpp"
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -58,6 +59,19 @@ TEST(Detect, GlobsMatchLikeGitignore) {
   EXPECT_TRUE(glob_match("**/note.json", "notebooks/2A94M5J1Z/note.json"));
   EXPECT_FALSE(glob_match("src/*.py", "src/a/b.py"));
   EXPECT_TRUE(glob_match("docker-compose*.yml", "docker-compose.prod.yml"));
+  // Characters RE2 gives a meaning stay literal.
+  EXPECT_TRUE(glob_match("a+b(1).[ch]", "a+b(1).[ch]"));
+  EXPECT_FALSE(glob_match("a+b(1).[ch]", "aab1.c"));
+  EXPECT_TRUE(glob_match("?.py", "x.py"));
+  EXPECT_FALSE(glob_match("?.py", "xy.py"));
+}
+
+TEST(Detect, GlobsMatchInLinearTime) {
+  // Backtracking takes exponential time on stars against a long near-miss.
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(glob_match("*a*a*a*a*a*a*a*a*b", std::string(50000, 'a')));
+  EXPECT_FALSE(glob_match("**/**/**/**/**/x", std::string(20000, '/') + "y"));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
 }
 
 TEST(Detect, ReadsTheHeadCommitNotTheWorkingTree) {

@@ -1,5 +1,7 @@
 #include "json_schema.hpp"
 
+#include <chrono>
+
 #include <gtest/gtest.h>
 
 namespace sg::spotguide {
@@ -51,6 +53,28 @@ TEST(JsonSchema, UnsupportedKeywordIsAnError) {
   auto problems = validate(nlohmann::json::parse(R"({"oneOf": []})"), nlohmann::json::object());
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_NE(problems[0].find("keyword `oneOf` is not supported"), std::string::npos);
+}
+
+TEST(JsonSchema, PatternsMatchInLinearTimeAndDeepInstancesUseNoCallStack) {
+  auto schema = nlohmann::json::parse(R"({"type": "array", "items": {"type": "string", "pattern": "^(a+)+$"}})");
+  // A backtracking engine takes exponential time here (and libstdc++'s
+  // recurses per character); RE2 does not.
+  auto start = std::chrono::steady_clock::now();
+  auto problems = validate(schema, nlohmann::json::array({std::string(100000, 'a') + "b", "aaa"}));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  ASSERT_EQ(problems.size(), 1u) << testing::PrintToString(problems);
+  EXPECT_NE(problems[0].find("/0: "), std::string::npos);
+  // An invalid pattern in the schema is a problem, not a crash.
+  auto bad = validate(nlohmann::json::parse(R"({"pattern": "(("})"), "x");
+  ASSERT_EQ(bad.size(), 2u) << testing::PrintToString(bad);
+  EXPECT_NE(bad[0].find("is not RE2 syntax"), std::string::npos);
+
+  // Problems still read in document order with the walk's own stack.
+  auto order = validate(nlohmann::json::parse(R"({"type": "array", "items": {"type": "integer"}})"),
+                        nlohmann::json::parse(R"(["a", 1, "b"])"));
+  ASSERT_EQ(order.size(), 2u);
+  EXPECT_TRUE(order[0].starts_with("/0:"));
+  EXPECT_TRUE(order[1].starts_with("/2:"));
 }
 
 }  // namespace
