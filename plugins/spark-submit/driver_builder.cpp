@@ -10,6 +10,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "runtime/error.hpp"
+#include "settings/secret_rule.hpp"
 #include "util/base64.hpp"
 #include "util/strings.hpp"
 
@@ -81,6 +82,26 @@ double parse_double(const std::string& key, const std::string& text) {
   }
 }
 
+}  // namespace
+
+bool is_secret_conf(const std::string& key, const std::string& value) {
+  if (value.empty()) return false;
+  // Values that name a Secret, a key in one or a file are not credentials;
+  // Spark's own driver credentials already travel in a Secret of Spark's.
+  static const char* const kReferences[] = {"spark.kubernetes.driver.secretKeyRef.",
+                                            "spark.kubernetes.executor.secretKeyRef.",
+                                            "spark.kubernetes.driver.secrets.", "spark.kubernetes.executor.secrets.",
+                                            "spark.kubernetes.authenticate.driver."};
+  for (const char* p : kReferences) {
+    if (key.starts_with(p)) return false;
+  }
+  auto lower = util::to_lower(key);
+  if (lower.ends_with("file") || lower.ends_with("path")) return false;
+  return settings::is_credential_conf_key(key);
+}
+
+namespace {
+
 json env_var(const std::string& name, const std::string& value) {
   return {{"name", name}, {"value", value}};
 }
@@ -95,7 +116,20 @@ struct Builder {
   std::string prefix;
   std::map<std::string, std::string> labels;
 
-  explicit Builder(const BuildInput& input) : in(input), sub(input.submission), conf(input.submission.conf) {}
+  explicit Builder(const BuildInput& input) : in(input), sub(input.submission), conf(input.submission.conf) {
+    // Credentials leave the properties before any step sees them, so no
+    // object built below (spark.properties, the ConfigMap, the pod) can
+    // carry one.
+    for (auto it = conf.begin(); it != conf.end();) {
+      if (is_secret_conf(it->first, it->second)) {
+        secret_confs.emplace(it->first, it->second);
+        it = conf.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  SparkConf secret_confs;  // what the conf Secret carries
 
   void add_env(json e) {
     auto& env = container["env"];
@@ -200,7 +234,15 @@ struct Builder {
       throw SettingsError("no container image for the driver",
                           "set image (spark.kubernetes.container.image), e.g. apache/spark:4.0.5");
     // Memory: the JVM heap plus the overhead, both requested and limited.
-    std::int64_t mem = memory_mib(get(conf, "spark.driver.memory", "1g"));
+    // A size that does not parse names its property.
+    auto conf_mib = [&](const std::string& key, const std::string& fallback) {
+      try {
+        return memory_mib(get(conf, key, fallback));
+      } catch (const SettingsError& e) {
+        throw SettingsError(key + ": " + e.what(), e.hint());
+      }
+    };
+    std::int64_t mem = conf_mib("spark.driver.memory", "1g");
     bool jvm = sub.resource_type == ResourceType::Java;
     double default_factor = 0.1;
     if (has(conf, "spark.kubernetes.memoryOverheadFactor"))
@@ -212,9 +254,9 @@ struct Builder {
         has(conf, "spark.driver.memoryOverheadFactor")
             ? parse_double("spark.driver.memoryOverheadFactor", conf.at("spark.driver.memoryOverheadFactor"))
             : default_factor;
-    std::int64_t min_overhead = memory_mib(get(conf, "spark.driver.minMemoryOverhead", "384m"));
+    std::int64_t min_overhead = conf_mib("spark.driver.minMemoryOverhead", "384m");
     std::int64_t overhead = has(conf, "spark.driver.memoryOverhead")
-                                ? memory_mib(conf.at("spark.driver.memoryOverhead"))
+                                ? conf_mib("spark.driver.memoryOverhead", "")
                                 : std::max(static_cast<std::int64_t>(factor * static_cast<double>(mem)), min_overhead);
     std::string memory = std::to_string(mem + overhead) + "Mi";
     std::string cores = get(conf, "spark.driver.cores", "1");
@@ -491,9 +533,49 @@ struct Builder {
     }
   }
 
+  // The credential confs travel in a Secret. The driver gets each as an
+  // environment variable from a secretKeyRef, and the pod's args pass it to
+  // the image's entrypoint as `--conf key=$(VAR)`: the kubelet expands
+  // $(VAR) from the container's environment, and the entrypoint hands its
+  // arguments to spark-submit, so the running driver's SparkConf holds the
+  // value while the pod spec holds only the variable's name.
+  json secret_conf_args() {
+    json args = json::array();
+    if (secret_confs.empty()) return args;
+    std::string name = prefix + "-conf-secrets";
+    if (name.size() > 253) name = "spark-drv-" + in.ids.cm_unique_id + "-conf-secrets";
+    json data = json::object();
+    std::size_t i = 0;
+    for (const auto& [key, value] : secret_confs) {
+      // Secret keys allow [-._a-zA-Z0-9]; so do Spark's property names.
+      if (key.empty() || key.size() > 253 ||
+          key.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                "0123456789-._") != std::string::npos)
+        throw SettingsError("spark property " + util::quote_for_message(key) +
+                            " carries a credential but its name cannot be a Secret key (only letters, digits, '-', "
+                            "'.' and '_')");
+      std::string var = "SPOTGUIDE_SECRET_CONF_" + std::to_string(i++);
+      data[key] = value;
+      add_env({{"name", var}, {"valueFrom", {{"secretKeyRef", {{"name", name}, {"key", key}}}}}});
+      args.push_back("--conf");
+      args.push_back(key + "=$(" + var + ")");
+    }
+    spec.conf_secret = {{"apiVersion", "v1"},
+                        {"kind", "Secret"},
+                        {"type", "Opaque"},
+                        {"immutable", true},
+                        {"metadata", {{"name", name}, {"namespace", spec.ns}}},
+                        {"stringData", data}};
+    return args;
+  }
+
   void command_step() {
-    json args = json::array({"driver", "--properties-file", std::string(kConfDir) + "/" + kPropertiesFile, "--class",
-                             sub.main_class, sub.main_resource});
+    json args = json::array({"driver"});
+    for (auto& a : secret_conf_args())
+      args.push_back(std::move(a));
+    for (const auto& a : {std::string("--properties-file"), std::string(kConfDir) + "/" + kPropertiesFile,
+                          std::string("--class"), sub.main_class, sub.main_resource})
+      args.push_back(a);
     for (const auto& a : sub.app_args)
       args.push_back(a);
     container["args"] = std::move(args);
@@ -698,18 +780,26 @@ void Builder::check_supported(const SparkConf& c) {
 std::int64_t memory_mib(const std::string& text) {
   // JavaUtils.byteStringAs with MiB as the unit of a bare number.
   std::string t = util::to_lower(util::trim(text));
+  auto invalid = [&](const std::string& why) {
+    return SettingsError(util::quote_for_message(text) + " is not a memory size" + why + " (e.g. 512m, 2g)");
+  };
   std::size_t digits = 0;
   while (digits < t.size() && std::isdigit(static_cast<unsigned char>(t[digits])))
     ++digits;
-  if (digits == 0) throw SettingsError("\"" + text + "\" is not a memory size (e.g. 512m, 2g)");
+  if (digits == 0) throw invalid("");
   std::string unit = t.substr(digits);
-  std::int64_t n = std::stoll(t.substr(0, digits));
   static const std::map<std::string, double> to_mib = {
       {"", 1},     {"m", 1},     {"mb", 1},      {"k", 1.0 / 1024}, {"kb", 1.0 / 1024},  {"b", 1.0 / 1048576},
       {"g", 1024}, {"gb", 1024}, {"t", 1048576}, {"tb", 1048576},   {"p", 1073741824.0}, {"pb", 1073741824.0}};
   auto it = to_mib.find(unit);
-  if (it == to_mib.end()) throw SettingsError("\"" + text + "\" is not a memory size (e.g. 512m, 2g)");
-  return static_cast<std::int64_t>(static_cast<double>(n) * it->second);
+  if (it == to_mib.end()) throw invalid("");
+  // Far above any machine, far below where the pod's request (MiB plus the
+  // overhead, in a 64-bit quantity) or the JVM's -Xmx could overflow.
+  constexpr double kMaxMib = 1024.0 * 1024 * 1024;  // 1 PiB
+  if (digits > 18) throw invalid(": too large");
+  double mib = static_cast<double>(std::stoll(t.substr(0, digits))) * it->second;
+  if (mib > kMaxMib) throw invalid(": more than 1 PiB");
+  return static_cast<std::int64_t>(mib);
 }
 
 std::string properties_text(const SparkConf& props, const std::string& comment, const std::string& date) {

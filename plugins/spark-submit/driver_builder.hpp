@@ -54,9 +54,17 @@ struct DriverSpec {
   json config_map;              // spark-drv-...-conf-map
   json service;                 // headless driver service
   std::vector<json> resources;  // further objects owned by the pod (secrets, PVCs, template ConfigMap)
-  SparkConf properties;         // what spark.properties holds
+  // The Secret holding the properties that carry credentials (empty when
+  // none do); created before the pod, which reads it, and owned by it.
+  json conf_secret;
+  SparkConf properties;  // what spark.properties holds
   std::vector<std::string> warnings;
 };
+
+// True for a property whose value is a credential (is_credential_conf_key)
+// and must not appear in spark.properties, a ConfigMap or the pod spec;
+// false for properties whose value only names a Secret or a file.
+bool is_secret_conf(const std::string& key, const std::string& value);
 
 // Throws SettingsError for properties it cannot honour (never ignores one
 // silently) and for a missing image.

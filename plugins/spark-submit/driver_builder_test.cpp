@@ -178,5 +178,62 @@ TEST(DriverBuilder, RandomnessHasSparksShapes) {
   EXPECT_EQ(r.local_dir_uuid.size(), 36u);
 }
 
+// Credentials in properties: the Secret holds the value; spark.properties,
+// the ConfigMap and the pod spec hold only the key and a variable's name.
+TEST(DriverBuilder, CredentialPropertiesTravelInASecret) {
+  const std::string key = "spark.hadoop.fs.azure.account.key.acct.dfs.core.windows.net";
+  const std::string value = "c2VjcmV0LWFjY291bnQta2V5";
+  auto d = build_driver(input({{key, value},
+                               {"spark.hadoop.fs.s3a.secret.key", "s3-secret-value"},
+                               {"spark.executor.instances", "2"},
+                               {"spark.kubernetes.driver.secretKeyRef.DB_PASSWORD", "db-creds:password"}}));
+  ASSERT_FALSE(d.conf_secret.empty());
+  EXPECT_EQ(d.conf_secret["kind"], "Secret");
+  EXPECT_EQ(d.conf_secret["metadata"]["name"], "spark-pi-abc1231234567890-conf-secrets");
+  EXPECT_EQ(d.conf_secret["metadata"]["namespace"], "default");
+  EXPECT_EQ(d.conf_secret["stringData"][key], value);
+  EXPECT_EQ(d.conf_secret["stringData"]["spark.hadoop.fs.s3a.secret.key"], "s3-secret-value");
+  EXPECT_EQ(d.conf_secret["stringData"].size(), 2u) << "a secretKeyRef names a Secret; it is no credential";
+
+  for (const auto* where : {&d.pod, &d.config_map, &d.service}) {
+    auto text = where->dump();
+    EXPECT_EQ(text.find(value), std::string::npos) << text;
+    EXPECT_EQ(text.find("s3-secret-value"), std::string::npos) << text;
+  }
+  EXPECT_EQ(d.properties.count(key), 0u);
+  EXPECT_EQ(d.properties.at("spark.executor.instances"), "2");
+  EXPECT_EQ(d.properties.at("spark.kubernetes.driver.secretKeyRef.DB_PASSWORD"), "db-creds:password");
+  EXPECT_EQ(d.config_map["data"]["spark.properties"].get<std::string>().find(key), std::string::npos);
+
+  // The driver receives each as --conf key=$(VAR), VAR from the Secret.
+  const auto& c = container(d);
+  const auto& args = c["args"];
+  ASSERT_GE(args.size(), 5u);
+  EXPECT_EQ(args[0], "driver");
+  EXPECT_EQ(args[1], "--conf");
+  EXPECT_EQ(args[2], key + "=$(SPOTGUIDE_SECRET_CONF_0)");
+  EXPECT_EQ(args[3], "--conf");
+  EXPECT_EQ(args[4], "spark.hadoop.fs.s3a.secret.key=$(SPOTGUIDE_SECRET_CONF_1)");
+  EXPECT_EQ(args[5], "--properties-file");
+  bool found = false;
+  for (const auto& e : c["env"]) {
+    if (e["name"] != "SPOTGUIDE_SECRET_CONF_0") continue;
+    found = true;
+    EXPECT_EQ(e["valueFrom"]["secretKeyRef"]["name"], "spark-pi-abc1231234567890-conf-secrets");
+    EXPECT_EQ(e["valueFrom"]["secretKeyRef"]["key"], key);
+  }
+  EXPECT_TRUE(found) << c["env"].dump();
+}
+
+TEST(DriverBuilder, NoCredentialPropertiesNoSecret) {
+  auto d = build_driver(input({{"spark.ssl.keyStorePath", "/etc/ks.jks"}}));
+  EXPECT_TRUE(d.conf_secret.empty());
+  EXPECT_EQ(container(d)["args"][1], "--properties-file");
+  EXPECT_FALSE(is_secret_conf("spark.ssl.keyStorePath", "/etc/ks"));
+  EXPECT_FALSE(is_secret_conf("spark.kubernetes.driver.secrets.db", "/etc/db"));
+  EXPECT_FALSE(is_secret_conf("spark.hadoop.fs.s3a.secret.key", ""));
+  EXPECT_TRUE(is_secret_conf("spark.ssl.keyPassword", "pw"));
+}
+
 }  // namespace
 }  // namespace sg::spark_submit

@@ -218,10 +218,33 @@ int watch_driver(Context& ctx, kube::Client& c, const DriverSpec& d) {
 
 int submit_native(Context& ctx, kube::Client& c, DriverSpec& d, bool wait) {
   auto t0 = clock_type::now();
-  auto created = c.create(res::pods, d.ns, d.pod);
+  // The pod reads the conf Secret at start, so it exists first; the pod
+  // then owns it, as it owns Spark's ConfigMap.
+  bool conf_secret = !d.conf_secret.empty();
+  if (conf_secret) c.create(res::secrets, d.ns, d.conf_secret);
+  std::string secret_name = conf_secret ? d.conf_secret["metadata"]["name"].get<std::string>() : "";
+  json created;
+  try {
+    created = c.create(res::pods, d.ns, d.pod);
+  } catch (...) {
+    if (conf_secret) {
+      try {
+        c.remove(res::secrets, d.ns, secret_name);
+      } catch (const Error& e) {
+        spdlog::warn("could not delete secret {} after the failure: {}", secret_name, e.what());
+      }
+    }
+    throw;
+  }
   spdlog::debug("driver pod created {} ms after the request", ms_since(t0));
   std::string uid = created["metadata"]["uid"];
   try {
+    if (conf_secret) {
+      json owner = d.conf_secret;
+      set_owner(owner, d.pod_name, uid);
+      c.patch(res::secrets, d.ns, secret_name,
+              {{"metadata", {{"ownerReferences", owner["metadata"]["ownerReferences"]}}}}, kube::PatchType::Merge);
+    }
     set_owner(d.service, d.pod_name, uid);
     set_owner(d.config_map, d.pod_name, uid);
     c.create(res::services, d.ns, d.service);
@@ -289,23 +312,20 @@ int submit_operator(Context& ctx, kube::Client& c, const json& app, bool wait) {
 }
 
 // Properties that carry credentials (an OAuth token, a storage account key)
-// end up in spark.properties, which a dry run prints: mask their values in
-// every log line. Values pulled in by {{ .PLUGIN_X }} templates from CI
-// secrets are masked by the runtime already.
+// travel in the conf Secret; their values are masked in every log line too
+// (the driver's log, an API error echoing the Secret). Values pulled in by
+// {{ .PLUGIN_X }} templates from CI secrets are masked by the runtime already.
 void hide_secret_properties(const SparkConf& conf) {
   for (const auto& [k, v] : conf) {
-    auto key = util::to_lower(k);
-    // File paths and the names of Kubernetes Secrets to mount are not secret.
-    if (key.ends_with("file") || key.ends_with("path") || v.empty() || key.find(".secrets.") != std::string::npos ||
-        key.find("secretkeyref") != std::string::npos)
-      continue;
-    for (const char* word : {"token", "password", "secret", "account.key", "access.key", "credential"}) {
-      if (key.find(word) != std::string::npos) {
-        log::redactor().add_secret(v);
-        break;
-      }
-    }
+    if (is_secret_conf(k, v)) log::redactor().add_secret(v);
   }
+}
+
+// The conf Secret as a dry run shows it: every key, no value.
+json masked_secret(json secret) {
+  for (auto& [k, v] : secret["stringData"].items())
+    v = "<redacted>";
+  return secret;
 }
 
 int exec(Context& ctx) {
@@ -342,6 +362,16 @@ int exec(Context& ctx) {
   in.ids = draw_randomness();
 
   if (v.str("backend") == "operator") {
+    // The operator runs spark-submit itself, which writes every property
+    // into its ConfigMap: a credential could not stay in a Secret.
+    for (const auto& [k, val] : sub.conf) {
+      if (is_secret_conf(k, val))
+        throw SettingsError("spark property " + k +
+                                " carries a credential, which backend: operator would put into "
+                                "the SparkApplication and its ConfigMap",
+                            "use backend: native (it passes credentials through a Secret), or reference a Secret "
+                            "with spark.kubernetes.driver.secretKeyRef.<ENV>=<secret>:<key>");
+    }
     // Validate as the native path would, then hand the properties over.
     auto d = build_driver(in);
     auto app = spark_application({sub, util::replace_all(d.pod_name, "-driver", ""), d.ns});
@@ -360,6 +390,7 @@ int exec(Context& ctx) {
     spdlog::warn("{}", w);
   if (dry) {
     json objects = {{"pod", d.pod}, {"configMap", d.config_map}, {"service", d.service}, {"others", d.resources}};
+    if (!d.conf_secret.empty()) objects["confSecret"] = masked_secret(d.conf_secret);
     ctx.report.data()["objects"] = objects;
     if (ctx.report.format() == output::Format::Text) {
       for (const auto& [k, o] : objects.items())

@@ -1,13 +1,67 @@
 #include "settings.hpp"
 
+#include <cstdint>
+#include <limits>
+
+#include "driver_builder.hpp"
 #include "kube/access.hpp"
+#include "kube/validate.hpp"
+#include "runtime/error.hpp"
 #include "settings/values.hpp"
+#include "util/strings.hpp"
 
 namespace sg::spark_submit {
 namespace {
 
 using settings::Schema;
 using settings::Type;
+namespace validate = kube::validate;
+
+// Spark's own rule for a memory size (JavaUtils.byteStringAs), bounded.
+settings::Rule memory_rule(std::vector<std::string> names) {
+  return [names = std::move(names)](const settings::Values& v, std::vector<std::string>& errors) {
+    for (const auto& name : names) {
+      if (!v.has(name)) continue;
+      try {
+        (void)memory_mib(v.str(name));
+      } catch (const Error& e) {
+        errors.push_back(v.source(name) + " (setting " + name + "): " + e.what());
+      }
+    }
+  };
+}
+
+// A whole, positive number of cores, as spark.driver.cores and
+// spark.executor.cores are read.
+settings::Rule cores_rule(std::vector<std::string> names) {
+  return [names = std::move(names)](const settings::Values& v, std::vector<std::string>& errors) {
+    for (const auto& name : names) {
+      if (!v.has(name)) continue;
+      const auto& text = v.str(name);
+      bool ok = !text.empty() && text.size() <= 6 && text.find_first_not_of("0123456789") == std::string::npos &&
+                std::stoi(text) > 0;
+      if (!ok)
+        errors.push_back(v.source(name) + "=" + util::quote_for_message(text) + " (setting " + name +
+                         "): expected a whole number of cores, such as 2 (fractional requests: "
+                         "spark.kubernetes.driver.request.cores)");
+    }
+  };
+}
+
+// app_id: spark-<id> (a label value) or <namespace>:<driver pod>.
+std::string app_id_problem(const std::string& id) {
+  if (auto colon = id.find(':'); colon != std::string::npos) {
+    if (!validate::dns_label_problem(id.substr(0, colon)).empty() ||
+        !validate::dns_subdomain_problem(id.substr(colon + 1)).empty())
+      return "namespace:driver-pod with a valid namespace and pod name, such as "
+             "spark-jobs:spark-pi-0a1b2c3d4e5f6a7b-driver";
+    return {};
+  }
+  if (id.empty() || !validate::label_value_problem(id).empty())
+    return "an application id such as spark-0123456789abcdef0123456789abcdef (a label value), or "
+           "namespace:driver-pod";
+  return {};
+}
 
 Schema build() {
   Schema s{.plugin = "spark-submit",
@@ -50,25 +104,33 @@ Schema build() {
       {.name = "py_files", .type = Type::List, .description = "Python files (spark.submit.pyFiles)."},
       {.name = "driver_cores",
        .type = Type::String,
-       .description = "Driver cores (spark.driver.cores).",
+       .description = "Driver cores (spark.driver.cores), a whole number.",
        .example = "2"},
       {.name = "driver_memory",
        .type = Type::String,
-       .description = "Driver JVM memory (spark.driver.memory); the pod asks for this plus the overhead.",
+       .description = "Driver JVM memory (spark.driver.memory, a Spark size such as 512m or 2g); the pod asks for "
+                      "this plus the overhead.",
        .example = "2g"},
-      {.name = "executor_cores", .type = Type::String, .description = "Executor cores (spark.executor.cores)."},
-      {.name = "executor_memory", .type = Type::String, .description = "Executor memory (spark.executor.memory)."},
+      {.name = "executor_cores",
+       .type = Type::String,
+       .description = "Executor cores (spark.executor.cores), a whole number."},
+      {.name = "executor_memory",
+       .type = Type::String,
+       .description = "Executor memory (spark.executor.memory, a Spark size such as 4g)."},
       {.name = "executor_instances",
        .type = Type::Int,
        .description = "Number of executors (spark.executor.instances).",
-       .min = 0},
+       .min = 0,
+       .max = std::numeric_limits<std::int32_t>::max()},
       {.name = "spark_namespace",
        .type = Type::String,
        .aliases = {"namespace"},
-       .description = "Namespace of the driver (spark.kubernetes.namespace). Default: the kubeconfig's."},
+       .description = "Namespace of the driver (spark.kubernetes.namespace, a DNS-1123 label). Default: the "
+                      "kubeconfig's."},
       {.name = "image",
        .type = Type::String,
-       .description = "Container image of driver and executors (spark.kubernetes.container.image).",
+       .description = "Container image of driver and executors (spark.kubernetes.container.image), an image "
+                      "reference.",
        .example = "apache/spark:4.0.5"},
       {.name = "service_account",
        .type = Type::String,
@@ -118,11 +180,30 @@ Schema build() {
   };
   for (auto& a : kube::access_settings())
     s.settings.push_back(std::move(a));
-  s.rules.push_back([](const settings::Values& v, std::vector<std::string>& errors) {
-    const auto& mode = v.str("mode");
-    if ((mode == "status" || mode == "kill") && !v.has("app_id"))
-      errors.push_back("mode " + mode + " needs app_id (spark-... or namespace:driver-pod)");
-  });
+  // Everything the API server or Spark would refuse is refused here, before
+  // anything is created.
+  using validate::Kind;
+  s.rules = {
+      validate::rule(Kind::DnsLabel, {"spark_namespace"}),
+      validate::rule(Kind::Image, {"image"}),
+      validate::rule(Kind::DnsSubdomain, {"service_account"}),
+      memory_rule({"driver_memory", "executor_memory"}),
+      cores_rule({"driver_cores", "executor_cores"}),
+      validate::access_rule(),
+      [](const settings::Values& v, std::vector<std::string>& errors) {
+        const auto& mode = v.str("mode");
+        if ((mode == "status" || mode == "kill") && !v.has("app_id"))
+          errors.push_back("mode " + mode + " needs app_id (spark-... or namespace:driver-pod)");
+        if (v.has("app_id")) {
+          if (auto p = app_id_problem(v.str("app_id")); !p.empty())
+            errors.push_back(v.source("app_id") + "=" + util::quote_for_message(v.str("app_id")) +
+                             " (setting app_id): expected " + p);
+        }
+        if (v.has("master") && (!v.str("master").starts_with("k8s://") || v.str("master").size() == 6))
+          errors.push_back(v.source("master") + "=" + util::quote_for_message(v.str("master")) +
+                           " (setting master): expected k8s://https://host:port");
+      },
+  };
   return s.with_common();
 }
 
