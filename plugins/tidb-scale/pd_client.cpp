@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "log/redactor.hpp"
 #include "runtime/error.hpp"
+#include "util/json.hpp"
 
 namespace sg::tidb_scale {
 namespace {
@@ -15,11 +17,27 @@ std::string trim_slash(std::string s) {
   return s;
 }
 
-std::string snippet(const std::string& body) {
-  auto s = body.substr(0, 300);
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
-    s.pop_back();
-  return s;
+// A PD answer of the wrong shape names the field and the endpoint instead of
+// nlohmann's "type_error.302".
+template <typename F>
+auto read_answer(const std::string& path, F&& read) {
+  try {
+    return read();
+  } catch (const util::JsonError& e) {
+    throw Error("PD's answer to GET " + kApi + path + " has an unexpected shape: " + e.what(),
+                "check that pd_url points at PD's HTTP API (port 2379) and that its version is supported");
+  }
+}
+
+using util::field;
+using util::optional_field;
+
+// A list PD's answer holds (an absent or null one is empty).
+nlohmann::json list_of(const nlohmann::json& j, std::string_view key, std::string_view where) {
+  auto v = optional_field<nlohmann::json>(j, key, where).value_or(nlohmann::json::array());
+  if (!v.is_array())
+    throw util::JsonError(std::string(where) + "." + std::string(key) + ": expected a list, got " + util::json_kind(v));
+  return v;
 }
 
 }  // namespace
@@ -50,7 +68,7 @@ http::Response PdClient::call(const std::string& method, const std::string& path
       if (r.status >= 500 && i + 1 < endpoints_.size() &&
           (r.body.find("not leader") != std::string::npos || r.body.find("no leader") != std::string::npos ||
            r.body.find("leader is nil") != std::string::npos)) {
-        last_error = endpoints_[idx] + ": HTTP " + std::to_string(r.status) + " " + snippet(r.body);
+        last_error = endpoints_[idx] + ": HTTP " + std::to_string(r.status) + " " + log::peer_text(r.body);
         answered = true;
         continue;
       }
@@ -72,65 +90,91 @@ http::Response PdClient::call(const std::string& method, const std::string& path
 
 void PdClient::expect_ok(const http::Response& r, const std::string& what, const std::string& hint) {
   if (r.ok()) return;
-  throw Error("PD refused to " + what + ": HTTP " + std::to_string(r.status) + " " + snippet(r.body), hint);
+  throw Error("PD refused to " + what + ": HTTP " + std::to_string(r.status) + " " + log::peer_text(r.body), hint);
 }
 
 nlohmann::json PdClient::get_json(const std::string& path) {
   auto r = call("GET", path);
   expect_ok(r, "answer GET " + kApi + path);
-  auto j = nlohmann::json::parse(r.body, nullptr, false);
-  if (j.is_discarded())
-    throw Error("PD answered GET " + kApi + path + " with something that is not JSON: " + snippet(r.body));
-  return j;
+  try {
+    return util::parse_json(r.body);
+  } catch (const util::JsonError& e) {
+    throw Error("PD answered GET " + kApi + path + " with something that is not JSON (" + e.what() +
+                "): " + log::peer_text(r.body));
+  }
 }
 
 std::vector<PdHealth> PdClient::health() {
-  std::vector<PdHealth> out;
-  for (const auto& m : get_json("health"))
-    out.push_back({m.value("name", ""), m.value("health", false)});
-  return out;
+  auto j = get_json("health");
+  return read_answer("health", [&] {
+    std::vector<PdHealth> out;
+    if (!j.is_array()) throw util::JsonError("health: expected a list, got " + util::json_kind(j));
+    for (std::size_t i = 0; i < j.size(); ++i) {
+      auto where = "health[" + std::to_string(i) + "]";
+      out.push_back({optional_field<std::string>(j[i], "name", where).value_or(""),
+                     optional_field<bool>(j[i], "health", where).value_or(false)});
+    }
+    return out;
+  });
 }
 
 std::optional<std::string> PdClient::leader() {
   try {
     auto r = call("GET", "leader");
     if (!r.ok()) return std::nullopt;
-    auto j = nlohmann::json::parse(r.body, nullptr, false);
-    if (!j.is_object() || !j.contains("name") || !j["name"].is_string() || j["name"].get<std::string>().empty())
-      return std::nullopt;
-    return j["name"].get<std::string>();
+    // Anything but a leader's name means no leader: the callers treat that
+    // as PD without quorum.
+    auto j = util::parse_json(r.body);
+    auto name = j.is_object() ? optional_field<std::string>(j, "name", "leader") : std::nullopt;
+    if (!name || name->empty()) return std::nullopt;
+    return name;
   } catch (const Error&) {
+    return std::nullopt;
+  } catch (const util::JsonError& e) {
+    spdlog::warn("PD's answer to GET {}leader is not a leader's name ({}); counting it as no leader", kApi, e.what());
     return std::nullopt;
   }
 }
 
 std::vector<std::string> PdClient::member_names() {
-  std::vector<std::string> out;
-  for (const auto& m : get_json("members").value("members", nlohmann::json::array()))
-    out.push_back(m.value("name", ""));
-  return out;
+  auto j = get_json("members");
+  return read_answer("members", [&] {
+    std::vector<std::string> out;
+    auto members = list_of(j, "members", "members");
+    for (std::size_t i = 0; i < members.size(); ++i)
+      out.push_back(optional_field<std::string>(members[i], "name", "members[" + std::to_string(i) + "]").value_or(""));
+    return out;
+  });
 }
 
 nlohmann::json PdClient::stores() {
   // Plain /stores hides Tombstone stores; the check endpoint lists any state.
-  return get_json("stores/check?state=Up&state=Offline&state=Tombstone&state=Disconnected&state=Down")
-      .value("stores", nlohmann::json::array());
+  const std::string path = "stores/check?state=Up&state=Offline&state=Tombstone&state=Disconnected&state=Down";
+  auto j = get_json(path);
+  return read_answer(path, [&] { return list_of(j, "stores", "stores"); });
 }
 
 int PdClient::max_replicas() {
-  return get_json("config/replicate").value("max-replicas", 3);
+  auto j = get_json("config/replicate");
+  return read_answer("config/replicate",
+                     [&] { return optional_field<int>(j, "max-replicas", "config/replicate").value_or(3); });
 }
 
 std::int64_t PdClient::region_check(const std::string& kind) {
-  return get_json("regions/check/" + kind).value("count", std::int64_t{0});
+  auto path = "regions/check/" + kind;
+  auto j = get_json(path);
+  return read_answer(path, [&] { return optional_field<std::int64_t>(j, "count", path).value_or(0); });
 }
 
 std::set<std::string> PdClient::schedulers() {
-  std::set<std::string> out;
-  for (const auto& n : get_json("schedulers")) {
-    if (n.is_string()) out.insert(n.get<std::string>());
-  }
-  return out;
+  auto j = get_json("schedulers");
+  return read_answer("schedulers", [&] {
+    if (!j.is_array()) throw util::JsonError("schedulers: expected a list, got " + util::json_kind(j));
+    std::set<std::string> out;
+    for (std::size_t i = 0; i < j.size(); ++i)
+      out.insert(util::as<std::string>(j[i], "schedulers[" + std::to_string(i) + "]"));
+    return out;
+  });
 }
 
 std::set<std::uint64_t> PdClient::evicting_stores() {
@@ -138,7 +182,13 @@ std::set<std::uint64_t> PdClient::evicting_stores() {
   if (!schedulers().count("evict-leader-scheduler")) return out;
   auto r = call("GET", "scheduler-config/evict-leader-scheduler/list");
   if (!r.ok()) return out;
-  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  nlohmann::json j;
+  try {
+    j = util::parse_json(r.body);
+  } catch (const util::JsonError& e) {
+    spdlog::warn("PD's evict-leader scheduler config is not JSON ({}); assuming no store is evicting", e.what());
+    return out;
+  }
   if (!j.is_object()) return out;
   if (!j.contains("store-id-ranges") || !j["store-id-ranges"].is_object()) return out;
   const auto& ranges = j["store-id-ranges"];

@@ -271,6 +271,24 @@ TEST(StateFile, DuplicateStoreIsASettingsErrorNamingIt) {
   EXPECT_FALSE(duplicate_store(s));
 }
 
+TEST(StateFile, WrongTypedFieldsAreNamedWithTheirPath) {
+  auto message = [](const char* text) -> std::string {
+    try {
+      parse_state(text);
+    } catch (const SettingsError& e) {
+      return e.what();
+    }
+    return "parsed";
+  };
+  EXPECT_EQ(message(R"({"stores":[{"id":1},{"id":"2"}]})"),
+            "state_file.stores[1].id: expected an integer, got a string");
+  EXPECT_EQ(message(R"({"pd":[{"name":"a","healthy":"yes"}]})"),
+            "state_file.pd[0].healthy: expected a boolean, got a string");
+  EXPECT_EQ(message(R"({"evicting":[1,-2]})"), "state_file.evicting[1]: -2 is negative; expected at least 0");
+  EXPECT_EQ(message(R"({"schedulers":"balance"})"), "state_file.schedulers: expected a list, got a string");
+  EXPECT_NE(message("{").find("state_file: "), std::string::npos) << message("{");
+}
+
 TEST(StateFile, WrongTypedFieldIsASettingsErrorNotAnInternalError) {
   EXPECT_THROW(parse_state(R"({"max_replicas":"three"})"), SettingsError);
   EXPECT_THROW(parse_state(R"({"stores":[{"id":1,"region_count":"many"}]})"), SettingsError);

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "runtime/error.hpp"
+#include "util/json.hpp"
 #include "util/strings.hpp"
 
 namespace sg::tidb_scale {
@@ -68,48 +69,66 @@ std::optional<std::uint64_t> duplicate_store(const ClusterState& s) {
 
 namespace {
 
+using util::field;
+using util::optional_field;
+
 ClusterState parse_state_unchecked(std::string_view json_text) {
-  auto j = nlohmann::json::parse(json_text, nullptr, false);
+  nlohmann::json j = util::parse_json(json_text);
+  const std::string root = "state_file";
   if (!j.is_object()) throw Error("the state file is not a JSON object", "see the state_file setting for the format");
   ClusterState s;
-  s.max_replicas = j.value("max_replicas", 3);
+  s.max_replicas = optional_field<int>(j, "max_replicas", root).value_or(3);
   if (s.max_replicas < 1) throw Error("max_replicas in the state file must be at least 1");
-  for (const auto& m : j.value("pd", nlohmann::json::array())) {
-    if (!m.contains("name") || !m["name"].is_string()) throw Error("every pd member in the state file needs a name");
-    s.pd.push_back({m["name"].get<std::string>(), m.value("healthy", true), m.value("leader", false)});
+  auto list = [&](const char* key) {
+    auto v = optional_field<nlohmann::json>(j, key, root).value_or(nlohmann::json::array());
+    if (!v.is_array()) throw util::JsonError(root + "." + key + ": expected a list, got " + util::json_kind(v));
+    return v;
+  };
+  auto pd = list("pd");
+  for (std::size_t i = 0; i < pd.size(); ++i) {
+    auto where = root + ".pd[" + std::to_string(i) + "]";
+    s.pd.push_back({field<std::string>(pd[i], "name", where),
+                    optional_field<bool>(pd[i], "healthy", where).value_or(true),
+                    optional_field<bool>(pd[i], "leader", where).value_or(false)});
   }
-  for (const auto& st : j.value("stores", nlohmann::json::array())) {
-    if (!st.contains("id") || !st["id"].is_number_unsigned())
-      throw Error("every store in the state file needs a numeric id");
+  auto stores = list("stores");
+  for (std::size_t i = 0; i < stores.size(); ++i) {
+    const auto& st = stores[i];
+    auto where = root + ".stores[" + std::to_string(i) + "]";
     Store x;
-    x.id = st["id"].get<std::uint64_t>();
-    x.address = st.value("address", "");
-    auto name = st.value("state", "Up");
+    x.id = field<std::uint64_t>(st, "id", where);
+    x.address = optional_field<std::string>(st, "address", where).value_or("");
+    auto name = optional_field<std::string>(st, "state", where).value_or("Up");
     auto parsed = parse_store_state(name);
     if (!parsed)
       throw Error("store " + std::to_string(x.id) + " has unknown state \"" + name + "\"",
                   "use one of Up, Disconnected, Down, Offline, Tombstone");
     x.state = *parsed;
-    x.region_count = st.value("region_count", std::int64_t{0});
-    x.leader_count = st.value("leader_count", std::int64_t{0});
+    x.region_count = optional_field<std::int64_t>(st, "region_count", where).value_or(0);
+    x.leader_count = optional_field<std::int64_t>(st, "leader_count", where).value_or(0);
     s.stores.push_back(x);
   }
-  auto r = j.value("regions", nlohmann::json::object());
-  s.regions = {r.value("miss_peer", std::int64_t{0}), r.value("down_peer", std::int64_t{0}),
-               r.value("offline_peer", std::int64_t{0})};
-  for (const auto& t : j.value("tidb", nlohmann::json::array())) {
-    s.tidb.push_back({t.value("name", ""), t.value("healthy", true)});
+  if (auto r = optional_field<nlohmann::json>(j, "regions", root)) {
+    auto where = root + ".regions";
+    s.regions = {optional_field<std::int64_t>(*r, "miss_peer", where).value_or(0),
+                 optional_field<std::int64_t>(*r, "down_peer", where).value_or(0),
+                 optional_field<std::int64_t>(*r, "offline_peer", where).value_or(0)};
   }
-  s.failovers = j.value("failovers", 0);
-  for (const auto& id : j.value("evicting", nlohmann::json::array())) {
-    if (!id.is_number_unsigned()) throw Error("\"evicting\" in the state file must list numeric store ids");
-    s.evicting.insert(id.get<std::uint64_t>());
+  auto tidb = list("tidb");
+  for (std::size_t i = 0; i < tidb.size(); ++i) {
+    auto where = root + ".tidb[" + std::to_string(i) + "]";
+    s.tidb.push_back({optional_field<std::string>(tidb[i], "name", where).value_or(""),
+                      optional_field<bool>(tidb[i], "healthy", where).value_or(true)});
   }
+  s.failovers = optional_field<int>(j, "failovers", root).value_or(0);
+  auto evicting = list("evicting");
+  for (std::size_t i = 0; i < evicting.size(); ++i)
+    s.evicting.insert(util::as<std::uint64_t>(evicting[i], root + ".evicting[" + std::to_string(i) + "]"));
   if (j.contains("schedulers")) {
     s.schedulers.emplace();
-    for (const auto& n : j["schedulers"]) {
-      if (n.is_string()) s.schedulers->insert(n.get<std::string>());
-    }
+    auto schedulers = list("schedulers");
+    for (std::size_t i = 0; i < schedulers.size(); ++i)
+      s.schedulers->insert(util::as<std::string>(schedulers[i], root + ".schedulers[" + std::to_string(i) + "]"));
   }
   std::sort(s.stores.begin(), s.stores.end(), [](const Store& a, const Store& b) { return a.id < b.id; });
   // Two entries for one store would count it twice towards max-replicas.
@@ -125,9 +144,12 @@ ClusterState parse_state(std::string_view json_text) {
   } catch (const Error& e) {
     throw SettingsError("state_file: " + std::string(e.what()),
                         e.hint().empty() ? "see the state_file setting for the format" : e.hint());
-  } catch (const nlohmann::json::exception&) {
-    // nlohmann's message quotes no field; say what the format is instead.
-    throw SettingsError("state_file: a field has the wrong type", "see the state_file setting for the format");
+  } catch (const util::JsonError& e) {
+    // The message names the field ("state_file.stores[0].id: expected an
+    // integer, got a string"), never its value.
+    std::string m = e.what();
+    throw SettingsError(m.starts_with("state_file") ? m : "state_file: " + m,
+                        "see the state_file setting for the format");
   }
 }
 
