@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <pwd.h>
 #include <spdlog/spdlog.h>
@@ -216,6 +217,52 @@ int watch_driver(Context& ctx, kube::Client& c, const DriverSpec& d) {
   return code;
 }
 
+// How long a cancelled application's pods get between SIGTERM and SIGKILL
+// (spark.kubernetes.appKillPodDeletionGracePeriod overrides it), and how
+// long the plugin waits for them to be gone before it says they are not.
+constexpr int kCancelGraceSeconds = 2;
+constexpr auto kCancelWait = std::chrono::milliseconds(4500);
+
+// After a signal: the driver and its executors are deleted with a short grace
+// period (their own 30 s would outlive a CI host's patience); the Service,
+// ConfigMap and Secrets follow the driver by their ownerReferences. The last
+// line says whether the pods are gone.
+void cancel_application(Context& ctx, const kube::Client& c, const DriverSpec& d) {
+  kube::ClientOptions quiet;
+  quiet.cancel = nullptr;  // cleanup must run after the signal
+  kube::Client cleanup(c.config(), quiet);
+  int grace = kCancelGraceSeconds;
+  if (auto it = d.properties.find("spark.kubernetes.appKillPodDeletionGracePeriod"); it != d.properties.end()) {
+    try {
+      grace = static_cast<int>(std::max<std::int64_t>(0, settings::parse_duration(it->second).count() / 1000));
+    } catch (const std::exception&) {
+      spdlog::warn("spark.kubernetes.appKillPodDeletionGracePeriod={} is not a duration; using {} s", it->second,
+                   grace);
+    }
+  }
+  spdlog::warn("cancelled: deleting driver {}:{} and its executors (grace period {} s)", d.ns, d.pod_name, grace);
+  auto started = clock_type::now();
+  kube::ListOptions pods{.label_selector = "spark-app-selector=" + d.app_id};
+  bool gone = false;
+  try {
+    cleanup.remove(res::pods, d.ns, d.pod_name, kube::Propagation::Background, grace);
+    for (const auto& p : cleanup.list(res::pods, d.ns, pods).items)
+      cleanup.remove(res::pods, d.ns, p["metadata"]["name"].get<std::string>(), kube::Propagation::Background, grace);
+    while (!(gone = cleanup.list(res::pods, d.ns, pods).items.empty()) && clock_type::now() - started < kCancelWait)
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  } catch (const Error& e) {
+    spdlog::warn("cleanup of application {} was incomplete: {}", d.app_id, e.what());
+  }
+  auto ms = ms_since(started);
+  if (gone) {
+    ctx.report.line("cancelled; cleanup finished in " + ms + " ms: driver " + d.ns + ":" + d.pod_name +
+                    " and its executors are gone");
+  } else {
+    ctx.report.line("cancelled; cleanup NOT finished after " + ms + " ms: pods of " + d.app_id +
+                    " are still terminating in namespace " + d.ns + " (deletion was requested)");
+  }
+}
+
 int submit_native(Context& ctx, kube::Client& c, DriverSpec& d, bool wait) {
   auto t0 = clock_type::now();
   // The pod reads the conf Secret at start, so it exists first; the pod
@@ -275,7 +322,12 @@ int submit_native(Context& ctx, kube::Client& c, DriverSpec& d, bool wait) {
     ctx.report.line("submission id " + sid + " (status: mode: status, app_id: " + sid + ")");
     return 0;
   }
-  return watch_driver(ctx, c, d);
+  try {
+    return watch_driver(ctx, c, d);
+  } catch (const Cancelled&) {
+    cancel_application(ctx, c, d);
+    throw;
+  }
 }
 
 int submit_operator(Context& ctx, kube::Client& c, const json& app, bool wait) {

@@ -3,6 +3,8 @@
 # driver through the spotguide.test/* annotations of docs/testenv-kube.md):
 #   wait      phases printed, the driver's log streamed, its exit code returned
 #   no wait   the app id printed; then status and kill by app id / submission id
+#   cancel    SIGTERM while waiting: the driver deleted within seconds, the
+#             conf Secret holding a credential property deleted with it
 #   operator  a SparkApplication created and watched until COMPLETED; no Spark
 #             operator runs in the test env, so this script installs the CRD
 #             and plays the operator's part by writing the status itself
@@ -29,11 +31,10 @@ done
 k create namespace "$ns" >/dev/null 2>&1 || true
 for _ in $(seq 100); do k -n "$ns" get serviceaccount default >/dev/null 2>&1 && break; sleep 0.1; done
 
-plugin() {
-    env -i PATH="$PATH" HOME="$HOME" PLUGIN_KUBECONFIG_PATH="$SPOTGUIDE_KUBECONFIG" PLUGIN_SPARK_NAMESPACE="$ns" \
-        PLUGIN_IMAGE=apache/spark:4.0.5 PLUGIN_CLASS=org.apache.spark.examples.SparkPi \
-        PLUGIN_MAIN_RESOURCE=local:///opt/spark/examples/jars/spark-examples.jar PLUGIN_TIMEOUT=60s "$@" "$bin"
-}
+plugin_cmd=(env -i PATH="$PATH" HOME="$HOME" PLUGIN_KUBECONFIG_PATH="$SPOTGUIDE_KUBECONFIG" PLUGIN_SPARK_NAMESPACE="$ns"
+    PLUGIN_IMAGE=apache/spark:4.0.5 PLUGIN_CLASS=org.apache.spark.examples.SparkPi
+    PLUGIN_MAIN_RESOURCE=local:///opt/spark/examples/jars/spark-examples.jar PLUGIN_TIMEOUT=60s)
+plugin() { "${plugin_cmd[@]}" "$@" "$bin"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # 1. Submit and wait: the driver runs 1 s, logs two lines, exits 0.
@@ -66,7 +67,42 @@ plugin PLUGIN_MODE=status PLUGIN_APP_ID="$app_id" >/dev/null 2>&1 || rc=$?
 [[ $rc -eq 1 ]] || fail "status of a killed app: exit ${rc}, want 1"
 echo "ok no-wait: app id ${app_id}, status, kill"
 
-# 3. backend: operator.
+# 3. Cancel while waiting: SIGTERM deletes the driver with a short grace
+# period and says whether it is gone; the credential property travelled in
+# the Secret (never the ConfigMap or the pod), which follows the driver.
+secret_value='cancel-test-s3a-secret-value'
+# exec: the signal must reach the plugin, not a subshell around it.
+exec_plugin() { exec "${plugin_cmd[@]}" "$@" "$bin"; }
+exec_plugin PLUGIN_APP_NAME=cancelled \
+    "PLUGIN_SPARK_SUBMIT_CONFIGS={\"spark.kubernetes.driver.annotation.spotguide.test/run-seconds\":\"forever\",\"spark.kubernetes.driver.annotation.spotguide.test/log-lines\":\"working\",\"spark.hadoop.fs.s3a.secret.key\":\"${secret_value}\"}" \
+    >"${work}/out" 2>"${work}/err" &
+pid=$!
+for _ in $(seq 600); do grep -q '^working$' "${work}/out" && break; sleep 0.1; done
+grep -q '^working$' "${work}/out" || { kill "$pid"; cat "${work}/err" >&2; fail "cancel: the driver never ran"; }
+app="$(k -n "$ns" get pods -l spark-app-name=cancelled -o jsonpath='{.items[0].metadata.labels.spark-app-selector}')"
+secret="$(k -n "$ns" get secrets -o name | grep -- '-conf-secrets$' | head -n1)"
+[[ -n "$secret" ]] || fail "cancel: no conf Secret created"
+[[ "$(k -n "$ns" get "$secret" -o jsonpath='{.data.spark\.hadoop\.fs\.s3a\.secret\.key}' | base64 -d)" == "$secret_value" ]] ||
+    fail "cancel: the conf Secret does not hold the value"
+! k -n "$ns" get configmaps,pods -o yaml | grep -q "$secret_value" || fail "cancel: the credential is in a ConfigMap or pod"
+start=$(date +%s%N)
+kill -TERM "$pid"
+rc=0; wait "$pid" || rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[[ $rc -eq 143 ]] || { cat "${work}/err" >&2; fail "cancel: exit ${rc}, want 143"; }
+(( ms < 7000 )) || fail "cancel: took ${ms} ms"
+left="$(k -n "$ns" get pods -l "spark-app-selector=${app}" -o name)"
+if grep -q 'cleanup finished' "${work}/out"; then
+    [[ -z "$left" ]] || fail "cancel: claims a finished cleanup but ${left} is still there"
+else
+    grep -q "cleanup NOT finished" "${work}/out" || { cat "${work}/out" "${work}/err" >&2; fail "cancel: no word on the cleanup"; }
+fi
+[[ -z "$left" ]] || fail "cancel: pods of ${app} outlived the plugin: ${left}"
+for _ in $(seq 200); do k -n "$ns" get "$secret" >/dev/null 2>&1 || break; sleep 0.1; done
+! k -n "$ns" get "$secret" >/dev/null 2>&1 || fail "cancel: ${secret} outlived its driver"
+echo "ok cancel: exit 143 after ${ms} ms, driver gone, ${secret} deleted with it"
+
+# 4. backend: operator.
 k apply -f - >/dev/null <<'CRD'
 apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
