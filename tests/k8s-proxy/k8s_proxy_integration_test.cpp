@@ -252,19 +252,25 @@ TEST(K8sProxy, LimitedRbacGivesAClearError) {
 
 // On the real node (a kubelet with containerd and runc): the commands really
 // run, in order, with set -e, each echoed first.
+namespace {
+
+// The settings that put the step on the real node, in namespace `ns`.
+std::map<std::string, std::string> real_node_env(const std::string& ns, std::map<std::string, std::string> extra) {
+  std::map<std::string, std::string> s{
+      {"ORIGINAL_IMAGE", KubeEnv::get().value("SPOTGUIDE_KUBE_REAL_NODE_IMAGE")},
+      {"PULL_POLICY", "Never"},
+      {"NODE_SELECTOR", "{\"spotguide.test/real-node\":\"true\"}"},
+      {"TOLERATIONS", "[{\"key\":\"spotguide.test/real-node\",\"operator\":\"Exists\",\"effect\":\"NoSchedule\"}]"}};
+  for (auto& [k, v] : extra)
+    s[k] = v;
+  return step_env(ns, s);
+}
+
+}  // namespace
+
 TEST(K8sProxy, RealNodeRunsTheCommandListAndStopsAtTheFirstFailure) {
-  const auto& kenv = KubeEnv::get();
   ScopedNamespace ns("sg-proxy-real");
-  auto real = [&](std::map<std::string, std::string> extra) {
-    std::map<std::string, std::string> s{
-        {"ORIGINAL_IMAGE", kenv.value("SPOTGUIDE_KUBE_REAL_NODE_IMAGE")},
-        {"PULL_POLICY", "Never"},
-        {"NODE_SELECTOR", "{\"spotguide.test/real-node\":\"true\"}"},
-        {"TOLERATIONS", "[{\"key\":\"spotguide.test/real-node\",\"operator\":\"Exists\",\"effect\":\"NoSchedule\"}]"}};
-    for (auto& [k, v] : extra)
-      s[k] = v;
-    return step_env(ns.name(), s);
-  };
+  auto real = [&](std::map<std::string, std::string> extra) { return real_node_env(ns.name(), std::move(extra)); };
   auto r = run_proxy(real({{"ORIGINAL_COMMANDS", "[\"echo one\", \"echo a,b\", \"false\", \"echo never\"]"}}));
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.out.find("+ echo one\none\n+ echo a,b\na,b\n+ false\n"), std::string::npos) << r.out;
@@ -273,6 +279,36 @@ TEST(K8sProxy, RealNodeRunsTheCommandListAndStopsAtTheFirstFailure) {
       real({{"ORIGINAL_COMMANDS", "[\"echo $PLUGIN_GREETING from $DRONE_REPO\", \"exit 3\"]"}, {"GREETING", "hello"}}));
   EXPECT_EQ(three.exit_code, 3) << three.err;
   EXPECT_NE(three.out.find("hello from acme/app"), std::string::npos) << three.out;
+  expect_nothing_left(ns.name());
+}
+
+// A step whose PID 1 ignores SIGTERM (a shell waiting on sleep; PID 1 has
+// no default signal actions) on the real kubelet: a cancelled run must not
+// wait out the pod's 30 s grace period, and its last word on the cleanup
+// must match what the cluster shows.
+TEST(K8sProxy, RealNodeSigtermRemovesAStepThatIgnoresSigterm) {
+  ScopedNamespace ns("sg-proxy-real-term");
+  util::Process p({bin_dir() + "/k8s-proxy"},
+                  real_node_env(ns.name(), {{"ORIGINAL_COMMANDS", "[\"echo step-is-running\", \"sleep 300\"]"}}));
+  ASSERT_TRUE(p.wait_for_output("step-is-running", 90s));
+  auto start = std::chrono::steady_clock::now();
+  p.signal(SIGTERM);
+  auto r = p.wait(30s);
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.exit_code, 143) << r.err;
+  EXPECT_LT(took, 7s) << r.out << r.err;
+  std::cerr << "SIGTERM to exit: " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms\n";
+  auto c = KubeEnv::get().admin();
+  bool gone = c.list(res::jobs, ns.name()).items.empty() && c.list(res::pods, ns.name()).items.empty();
+  // The report's line about the cleanup is the last it prints before the
+  // outputs; it must say what the cluster shows right now.
+  bool claims_done = r.out.find("cleanup finished") != std::string::npos;
+  bool admits_not_done = r.out.find("cleanup NOT finished") != std::string::npos;
+  EXPECT_TRUE(claims_done || admits_not_done) << r.out;
+  if (claims_done) {
+    EXPECT_TRUE(gone) << "claimed a finished cleanup, but the Job or pod is still there";
+  }
+  EXPECT_TRUE(gone) << "the pod of a step that ignores SIGTERM outlived the plugin: " << r.out;
   expect_nothing_left(ns.name());
 }
 
