@@ -803,44 +803,9 @@ std::int64_t memory_mib(const std::string& text) {
 }
 
 std::string properties_text(const SparkConf& props, const std::string& comment, const std::string& date) {
-  auto escape = [](const std::string& s, bool key) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-      char c = s[i];
-      switch (c) {
-        case ' ':
-          if (i == 0 || key) out += '\\';
-          out += ' ';
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\f':
-          out += "\\f";
-          break;
-        case '=':
-        case ':':
-        case '#':
-        case '!':
-        case '\\':
-          out += '\\';
-          out += c;
-          break;
-        default:
-          out += c;
-      }
-    }
-    return out;
-  };
   std::string out = "#" + comment + "\n#" + date + "\n";
   for (const auto& [k, v] : props)
-    out += escape(k, true) + "=" + escape(v, false) + "\n";
+    out += util::properties_escape(k, true) + "=" + util::properties_escape(v, false) + "\n";
   return out;
 }
 
