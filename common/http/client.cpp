@@ -2,6 +2,9 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <exception>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -37,8 +40,15 @@ std::string host_of(const std::string& url) {
   return url.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
 
+enum class Overflow { None, Body, Line };
+
 struct Transfer {
   const std::function<bool(std::string_view)>* on_line = nullptr;
+  std::size_t max_body = default_max_body_bytes;
+  std::size_t max_line = default_max_line_bytes;
+  std::size_t line_len = 0;  // bytes of the stream's current, unfinished line
+  Overflow overflow = Overflow::None;
+  std::exception_ptr callback_error;  // thrown by on_line; must not cross curl's C frames
   const CancelToken* cancel = nullptr;
   Response* response = nullptr;
   util::LineBuffer lines;
@@ -69,13 +79,30 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
   if (t->status == 0) curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &t->status);
   bool success = t->status >= 200 && t->status < 300;
   if (!t->on_line || !success) {
+    if (chunk.size() > t->max_body - std::min(t->max_body, t->response->body.size())) {
+      t->overflow = Overflow::Body;
+      return 0;  // makes curl abort the transfer
+    }
     t->response->body.append(chunk);
     return size * n;
   }
   *t->body_started = true;
-  if (!t->lines.feed(chunk, *t->on_line)) {
-    t->stopped_by_callback = true;
-    return 0;  // makes curl abort the transfer
+  // curl hands over at most CURL_MAX_WRITE_SIZE (16 KiB) at a time, so
+  // counting from the chunk's last newline bounds what the line buffer holds.
+  auto nl = chunk.rfind('\n');
+  t->line_len = nl == std::string_view::npos ? t->line_len + chunk.size() : chunk.size() - nl - 1;
+  if (t->line_len > t->max_line) {
+    t->overflow = Overflow::Line;
+    return 0;
+  }
+  try {
+    if (!t->lines.feed(chunk, *t->on_line)) {
+      t->stopped_by_callback = true;
+      return 0;  // makes curl abort the transfer
+    }
+  } catch (...) {
+    t->callback_error = std::current_exception();
+    return 0;
   }
   return size * n;
 }
@@ -85,12 +112,47 @@ int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return t->cancel && t->cancel->cancelled() ? 1 : 0;
 }
 
+Deadline earliest(const Deadline& a, const Deadline& b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::min(*a, *b);
+}
+
 void set_blob(CURL* c, CURLoption opt, const std::string& pem) {
   curl_blob blob{const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_COPY};
   curl_easy_setopt(c, opt, &blob);
 }
 
+std::string seconds_text(std::chrono::milliseconds d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(d.count()) / 1000.0);
+  return buf;
+}
+
+// scheme://host:port of a URL, for hints.
+std::string origin_of(const std::string& url) {
+  auto u = url_for_message(url);
+  auto scheme = u.find("://");
+  auto end = u.find_first_of("/?#", scheme == std::string::npos ? 0 : scheme + 3);
+  return end == std::string::npos ? u : u.substr(0, end);
+}
+
 }  // namespace
+
+std::string url_for_message(const std::string& url) {
+  auto scheme = url.find("://");
+  auto start = scheme == std::string::npos ? 0 : scheme + 3;
+  auto end = url.find_first_of("/?#", start);
+  auto at = url.rfind('@', end == std::string::npos ? std::string::npos : end);
+  if (at == std::string::npos || at < start) return url;
+  return url.substr(0, start) + url.substr(at + 1);
+}
+
+std::string size_text(std::size_t bytes) {
+  constexpr std::size_t mib = std::size_t{1} << 20;
+  if (bytes >= mib && bytes % mib == 0) return std::to_string(bytes / mib) + " MiB";
+  return std::to_string(bytes) + " bytes";
+}
 
 struct Client::Handle {
   CURL* curl = nullptr;
@@ -177,7 +239,7 @@ void Client::release(std::unique_ptr<Handle> h) {
 }
 
 Response Client::perform_once(Handle& h, const Request& req, const std::function<bool(std::string_view)>* on_line,
-                              bool& body_started) {
+                              bool& body_started, const AttemptBudget& budget) {
   CURL* c = h.curl;
   Response resp;
   Transfer t;
@@ -186,6 +248,8 @@ Response Client::perform_once(Handle& h, const Request& req, const std::function
   t.response = &resp;
   t.body_started = &body_started;
   t.curl = c;
+  t.max_body = req.max_body_bytes.value_or(options_.max_body_bytes);
+  t.max_line = options_.max_line_bytes;
 
   std::string url = req.url;
   curl_slist* connect_to = nullptr;
@@ -204,9 +268,10 @@ Response Client::perform_once(Handle& h, const Request& req, const std::function
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_USERAGENT, options_.user_agent.c_str());
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
-  auto total = req.timeout.value_or(options_.total_timeout);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(total.count()));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(budget.connect.count()));
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(budget.total.count()));
+  // A declared length over the cap fails before any of the body is read.
+  if (!on_line) curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(t.max_body));
   curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -216,6 +281,8 @@ Response Client::perform_once(Handle& h, const Request& req, const std::function
   curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
   curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
   curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  char errbuf[CURL_ERROR_SIZE] = {};
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 
   auto method = util::to_upper(req.method);
   if (method == "HEAD") {
@@ -254,7 +321,7 @@ Response Client::perform_once(Handle& h, const Request& req, const std::function
     std::string hs;
     for (const auto& [k, v] : req.headers)
       hs += "\n  " + k + ": " + (sensitive_header(k) ? "<redacted>" : v);
-    spdlog::trace("http {} {}{}", method, req.url, hs);
+    spdlog::trace("http {} {}{}", method, url_for_message(req.url), hs);
   }
   auto started = std::chrono::steady_clock::now();
   CURLcode rc = curl_easy_perform(c);
@@ -262,32 +329,73 @@ Response Client::perform_once(Handle& h, const Request& req, const std::function
   curl_slist_free_all(connect_to);
   auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
 
+  if (t.callback_error) std::rethrow_exception(t.callback_error);
   if (rc == CURLE_ABORTED_BY_CALLBACK && options_.cancel && options_.cancel->cancelled()) {
     throw Cancelled(options_.cancel->exit_code());
   }
   if (rc == CURLE_WRITE_ERROR && t.stopped_by_callback) rc = CURLE_OK;
+  auto shown = url_for_message(req.url);
+  if (t.overflow != Overflow::None || rc == CURLE_FILESIZE_EXCEEDED) {
+    bool line = t.overflow == Overflow::Line;
+    auto limit = line ? t.max_line : t.max_body;
+    std::string raise = options_.size_setting.empty() ? std::string()
+                                                      : "if it really sends this much, raise " + options_.size_setting +
+                                                            " (now " + size_text(limit) + "); otherwise ";
+    throw ResponseTooLarge(method + " " + shown + ": the server sent " +
+                               (line ? "a line longer than the " + size_text(limit) + " limit"
+                                     : "a response body larger than the " + size_text(limit) + " limit") +
+                               "; it was dropped unread",
+                           raise + "check that " + origin_of(req.url) + " is the server it should be", limit);
+  }
   if (rc != CURLE_OK) {
+    std::string detail = log::peer_text(errbuf[0] ? std::string_view(errbuf) : curl_easy_strerror(rc), 200);
     std::string hint;
-    if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CONNECT_ERROR) {
+    if (detail.find("wrong version number") != std::string::npos ||
+        detail.find("packet length too long") != std::string::npos) {
+      // What OpenSSL says when the first bytes back are not a TLS record.
+      detail += " (the server did not answer in TLS; it may speak plain HTTP)";
+      hint = "check the port and scheme of " + origin_of(req.url) + ": an https:// URL needs a TLS endpoint";
+    } else if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+               rc == CURLE_SSL_CONNECT_ERROR) {
       hint = "check the CA certificate and server name; only as a last resort turn TLS verification off";
     } else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) {
       hint = "check the server address and that it is reachable from this step";
+    } else if (rc == CURLE_WEIRD_SERVER_REPLY || rc == CURLE_RECV_ERROR || rc == CURLE_GOT_NOTHING) {
+      hint = "check that " + origin_of(req.url) + " is the HTTP server it should be";
     } else if (rc == CURLE_OPERATION_TIMEDOUT) {
       hint = "the server did not answer in time; raise the timeout or check its health";
     }
-    throw TransportError(method + " " + req.url + " failed: " + curl_easy_strerror(rc), rc, hint);
+    throw TransportError(method + " " + shown + " failed: " + detail, rc, hint);
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
   if (on_line && resp.ok() && !t.stopped_by_callback) t.lines.finish(*on_line);
-  spdlog::debug("http {} {} -> {} in {} ms", method, req.url, resp.status, elapsed.count());
+  spdlog::debug("http {} {} -> {} in {} ms", method, shown, resp.status, elapsed.count());
   return resp;
 }
 
 Response Client::run(const Request& req, const std::function<bool(std::string_view)>* on_line) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
+  using clock = std::chrono::steady_clock;
   bool idempotent = req.idempotent.value_or(idempotent_method(req.method));
+  auto deadline = earliest(options_.deadline, req.deadline);
+  auto started = clock::now();
+  // Names the limit and what was tried, so "it took N seconds" is explained.
+  auto deadline_exceeded = [&](int attempts, const std::string& last) {
+    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - started);
+    std::string text = util::to_upper(req.method) + " " + url_for_message(req.url) +
+                       ": no answer before the time limit ran out (" + std::to_string(attempts) +
+                       (attempts == 1 ? " attempt" : " attempts") + " in " + seconds_text(took) + ")";
+    if (!last.empty()) text += "; last error: " + last;
+    return DeadlineExceeded(text, CURLE_OPERATION_TIMEDOUT,
+                            "raise " + options_.deadline_setting + " if " + origin_of(req.url) +
+                                " is just slow; otherwise check that it is the right address and healthy");
+  };
+  std::string last_error;
   for (int attempt = 1;; ++attempt) {
     if (options_.cancel) options_.cancel->throw_if_cancelled();
+    auto budget =
+        attempt_budget(req.timeout.value_or(options_.total_timeout), options_.connect_timeout, deadline, clock::now());
+    if (!budget) throw deadline_exceeded(attempt - 1, last_error);
     auto h = acquire();
     bool body_started = false;
     Attempt a;
@@ -296,7 +404,7 @@ Response Client::run(const Request& req, const std::function<bool(std::string_vi
     std::optional<Response> resp;
     std::optional<TransportError> failure;
     try {
-      resp = perform_once(*h, req, on_line, body_started);
+      resp = perform_once(*h, req, on_line, body_started, *budget);
       a.status = resp->status;
       a.retry_after = resp->header("retry-after");
     } catch (const TransportError& e) {
@@ -304,16 +412,25 @@ Response Client::run(const Request& req, const std::function<bool(std::string_vi
       a.transport_error = true;
     }
     release(std::move(h));
+    if (failure && failure->timed_out() && (budget->cut_by_deadline || (deadline && clock::now() >= *deadline))) {
+      throw deadline_exceeded(attempt, {});
+    }
+    if (failure) last_error = failure->what();
     // Once a stream has delivered data, replaying it would duplicate lines;
     // the caller resumes from what it saw (resourceVersion, sinceTime).
     std::optional<std::chrono::milliseconds> delay;
     if (req.retry && !body_started) delay = retry_delay(options_.retry, a, rng);
+    if (delay && !retry_fits(*delay, deadline, clock::now())) {
+      spdlog::debug("not retrying {} {}: the time limit leaves no room for another attempt", req.method,
+                    url_for_message(req.url));
+      delay.reset();
+    }
     if (!delay) {
       if (failure) throw *failure;
       return *resp;
     }
-    spdlog::debug("retrying {} {} in {} ms (attempt {} of {}: {})", req.method, req.url, delay->count(), attempt + 1,
-                  options_.retry.max_attempts,
+    spdlog::debug("retrying {} {} in {} ms (attempt {} of {}: {})", req.method, url_for_message(req.url),
+                  delay->count(), attempt + 1, options_.retry.max_attempts,
                   failure ? std::string(failure->what()) : "HTTP " + std::to_string(a.status));
     if (options_.cancel) {
       if (!options_.cancel->sleep_for(*delay)) throw Cancelled(options_.cancel->exit_code());

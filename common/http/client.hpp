@@ -4,6 +4,7 @@
 // always set; idempotent requests are retried with backoff and jitter on
 // transport errors, 429 and 5xx; every wait observes cancellation.
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <memory>
@@ -29,11 +30,32 @@ struct TlsOptions {
   std::string server_name;  // verify the certificate against this name instead of the URL host
 };
 
+using Deadline = std::optional<std::chrono::steady_clock::time_point>;
+
+// A peer that is not what we think it is can send a body of any size; these
+// caps keep a plugin's memory bounded whatever it sends.
+inline constexpr std::size_t default_max_body_bytes = std::size_t{16} << 20;
+inline constexpr std::size_t default_max_line_bytes = std::size_t{8} << 20;
+
 struct Options {
   TlsOptions tls;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds total_timeout{60'000};
   RetryPolicy retry;
+  // Every request of this client, retries and backoff included, ends by
+  // then; each attempt's timeouts are cut to what is left.
+  Deadline deadline;
+  // A collected body (any response of send(), an error response of a
+  // stream) longer than this fails the request.
+  std::size_t max_body_bytes = default_max_body_bytes;
+  // One line of a stream (a watch event, a log line) longer than this fails
+  // the stream; the stream as a whole may be endless.
+  std::size_t max_line_bytes = default_max_line_bytes;
+  // The settings behind `deadline` and the size caps, named in the error
+  // hints ("raise <setting>"): the user knows those, not these fields.
+  // An empty size_setting leaves the cap out of the hint.
+  std::string deadline_setting = "timeout";
+  std::string size_setting;
   std::string user_agent = "spotguide-plugins";
   const CancelToken* cancel = &process_cancel_token();
 };
@@ -46,6 +68,8 @@ struct Request {
   std::optional<std::chrono::milliseconds> timeout;  // 0 = no total timeout (watches)
   std::optional<bool> idempotent;                    // default from the method
   bool retry = true;
+  Deadline deadline;                          // the earlier of this and Options::deadline applies
+  std::optional<std::size_t> max_body_bytes;  // default Options::max_body_bytes
 };
 
 struct Response {
@@ -67,6 +91,31 @@ class TransportError : public Error {
  private:
   int curl_code_;
 };
+
+// The deadline passed: no attempt started, or the last one was cut off by
+// it. Never retried; a loop that retries TransportError must stop on it.
+class DeadlineExceeded : public TransportError {
+ public:
+  DeadlineExceeded(std::string message, int curl_code, std::string hint)
+      : TransportError(std::move(message), curl_code, std::move(hint)) {}
+};
+
+// The response was dropped because its body (or one line of a stream) was
+// over the client's limit. Not retried: the same server sends the same.
+class ResponseTooLarge : public Error {
+ public:
+  ResponseTooLarge(std::string message, std::string hint, std::size_t limit)
+      : Error(std::move(message), std::move(hint)), limit_(limit) {}
+  std::size_t limit() const { return limit_; }
+
+ private:
+  std::size_t limit_;
+};
+
+// `url` without user:password@, for messages.
+std::string url_for_message(const std::string& url);
+// "16 MiB", "1500 bytes".
+std::string size_text(std::size_t bytes);
 
 // Resolves a PEM given inline, base64-encoded or as a file path. `what` names
 // the setting or field for the error message.
@@ -95,7 +144,7 @@ class Client {
   std::unique_ptr<Handle> acquire();
   void release(std::unique_ptr<Handle> h);
   Response perform_once(Handle& h, const Request& request, const std::function<bool(std::string_view)>* on_line,
-                        bool& body_started);
+                        bool& body_started, const AttemptBudget& budget);
   Response run(const Request& request, const std::function<bool(std::string_view)>* on_line);
 
   Options options_;

@@ -55,4 +55,27 @@ std::optional<std::chrono::milliseconds> retry_delay(const RetryPolicy& policy, 
   return std::chrono::milliseconds(static_cast<std::int64_t>(base * dist(rng)));
 }
 
+std::optional<AttemptBudget> attempt_budget(std::chrono::milliseconds request_timeout,
+                                            std::chrono::milliseconds connect_timeout,
+                                            std::optional<std::chrono::steady_clock::time_point> deadline,
+                                            std::chrono::steady_clock::time_point now) {
+  AttemptBudget b{request_timeout, connect_timeout};
+  if (!deadline) return b;
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - now);
+  if (left.count() <= 0) return std::nullopt;
+  // For curl a timeout of 0 means "none", the opposite of what is left.
+  b.cut_by_deadline = b.total.count() == 0 || left <= b.total;
+  b.total = b.cut_by_deadline ? left : b.total;
+  b.connect = b.connect.count() == 0 ? left : std::min(b.connect, left);
+  return b;
+}
+
+bool retry_fits(std::chrono::milliseconds delay, std::optional<std::chrono::steady_clock::time_point> deadline,
+                std::chrono::steady_clock::time_point now) {
+  // A retry that would start with almost nothing left only turns a clear
+  // failure into a vaguer timeout.
+  constexpr std::chrono::milliseconds min_useful{50};
+  return !deadline || now + delay + min_useful < *deadline;
+}
+
 }  // namespace sg::http

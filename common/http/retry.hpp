@@ -36,4 +36,26 @@ std::optional<std::chrono::milliseconds> parse_retry_after(const std::string& va
 
 bool idempotent_method(const std::string& method);
 
+// How long one attempt may take. A deadline (the caller's whole time limit,
+// retries included) cuts both the per-request and the connect timeout down
+// to what is left of it, so a silent server cannot stretch a run to
+// attempts x request timeout.
+struct AttemptBudget {
+  std::chrono::milliseconds total{0};  // 0: no limit (a stream without a deadline)
+  std::chrono::milliseconds connect{0};
+  // The deadline, not the configured timeout, set `total`: a timeout then
+  // means the caller's whole time limit ran out.
+  bool cut_by_deadline = false;
+};
+
+// nullopt once the deadline has passed: no attempt is started then.
+std::optional<AttemptBudget> attempt_budget(std::chrono::milliseconds request_timeout,
+                                            std::chrono::milliseconds connect_timeout,
+                                            std::optional<std::chrono::steady_clock::time_point> deadline,
+                                            std::chrono::steady_clock::time_point now);
+
+// Whether waiting `delay` before another attempt still leaves time for it.
+bool retry_fits(std::chrono::milliseconds delay, std::optional<std::chrono::steady_clock::time_point> deadline,
+                std::chrono::steady_clock::time_point now);
+
 }  // namespace sg::http

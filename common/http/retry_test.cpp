@@ -60,3 +60,54 @@ TEST(Retry, IdempotentMethods) {
 }
 
 }  // namespace sg::http
+
+namespace sg::http {
+using namespace std::chrono_literals;
+
+TEST(AttemptBudget, WithoutADeadlineTheConfiguredTimeoutsHold) {
+  auto now = std::chrono::steady_clock::now();
+  auto b = attempt_budget(30s, 10s, std::nullopt, now);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->total, 30s);
+  EXPECT_EQ(b->connect, 10s);
+  EXPECT_FALSE(b->cut_by_deadline);
+  auto stream = attempt_budget(0ms, 10s, std::nullopt, now);
+  ASSERT_TRUE(stream);
+  EXPECT_EQ(stream->total, 0ms);  // a watch without a deadline has no total limit
+}
+
+TEST(AttemptBudget, TheDeadlineCutsEveryTimeoutToWhatIsLeft) {
+  auto now = std::chrono::steady_clock::now();
+  auto b = attempt_budget(30s, 10s, now + 4s, now);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->total, 4s);
+  EXPECT_EQ(b->connect, 4s);
+  EXPECT_TRUE(b->cut_by_deadline);
+  // A stream (0 = no timeout of its own) still ends at the deadline.
+  auto stream = attempt_budget(0ms, 10s, now + 2500ms, now);
+  ASSERT_TRUE(stream);
+  EXPECT_EQ(stream->total, 2500ms);
+  EXPECT_TRUE(stream->cut_by_deadline);
+  // Shorter configured timeouts stay.
+  auto shorter = attempt_budget(1s, 200ms, now + 4s, now);
+  ASSERT_TRUE(shorter);
+  EXPECT_EQ(shorter->total, 1s);
+  EXPECT_EQ(shorter->connect, 200ms);
+  EXPECT_FALSE(shorter->cut_by_deadline);
+}
+
+TEST(AttemptBudget, NoAttemptOnceTheDeadlinePassed) {
+  auto now = std::chrono::steady_clock::now();
+  EXPECT_FALSE(attempt_budget(30s, 10s, now, now));
+  EXPECT_FALSE(attempt_budget(30s, 10s, now - 1s, now));
+}
+
+TEST(AttemptBudget, ARetryMustFitBeforeTheDeadline) {
+  auto now = std::chrono::steady_clock::now();
+  EXPECT_TRUE(retry_fits(10s, std::nullopt, now));
+  EXPECT_TRUE(retry_fits(200ms, now + 5s, now));
+  EXPECT_FALSE(retry_fits(5s, now + 5s, now));
+  EXPECT_FALSE(retry_fits(6s, now + 5s, now));
+}
+
+}  // namespace sg::http

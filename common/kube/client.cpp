@@ -1,11 +1,13 @@
 #include "kube/client.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
 #include <spdlog/spdlog.h>
 
 #include "log/redactor.hpp"
+#include "util/json.hpp"
 #include "util/strings.hpp"
 
 namespace sg::kube {
@@ -50,6 +52,10 @@ std::shared_ptr<http::Client> Client::transport() {
     o.tls.client_cert = cert;
     o.tls.client_key = key;
     o.total_timeout = options_.request_timeout;
+    o.max_body_bytes = options_.max_body_bytes;
+    o.max_line_bytes = options_.max_line_bytes;
+    o.deadline_setting = options_.deadline_setting;
+    o.size_setting = options_.size_setting;
     o.retry = options_.retry;
     o.cancel = options_.cancel;
     o.user_agent = options_.user_agent;
@@ -62,7 +68,10 @@ std::shared_ptr<http::Client> Client::transport() {
 http::Response Client::send(const std::string& method, const std::string& path, const std::string& body,
                             const std::string& content_type, std::optional<bool> idempotent,
                             const std::function<bool(std::string_view)>* on_line,
-                            std::optional<std::chrono::milliseconds> timeout) {
+                            std::optional<std::chrono::milliseconds> timeout, std::optional<std::size_t> max_body_bytes,
+                            http::Deadline deadline) {
+  auto until = this->deadline();
+  if (deadline && (!until || *deadline < *until)) until = deadline;
   for (int attempt = 0;; ++attempt) {
     http::Request req;
     req.method = method;
@@ -70,6 +79,8 @@ http::Response Client::send(const std::string& method, const std::string& path, 
     req.body = body;
     req.idempotent = idempotent;
     req.timeout = timeout;
+    req.deadline = until;
+    req.max_body_bytes = max_body_bytes;
     req.headers.emplace_back("Accept", "application/json");
     if (!content_type.empty()) req.headers.emplace_back("Content-Type", content_type);
     if (auto auth = credentials_->authorization(); !auth.empty()) req.headers.emplace_back("Authorization", auth);
@@ -85,11 +96,26 @@ http::Response Client::send(const std::string& method, const std::string& path, 
   }
 }
 
+void Client::set_deadline(http::Deadline d) {
+  std::lock_guard lock(transport_mu_);
+  options_.deadline = d;
+}
+
+http::Deadline Client::deadline() const {
+  std::lock_guard lock(transport_mu_);
+  return options_.deadline;
+}
+
 json Client::expect_json(const http::Response& resp, const std::string& verb, const std::string& what) {
   if (!resp.ok()) throw api_error(resp, verb, what);
-  auto doc = json::parse(resp.body, nullptr, false);
-  if (doc.is_discarded()) throw Error(verb + " " + what + ": the API server returned invalid JSON");
-  return doc;
+  // The body is already capped in size; the depth limit is far beyond any
+  // real object (CRD schemas nest deepest) and keeps a hostile one cheap.
+  try {
+    return util::parse_json(resp.body, {.max_depth = 512, .max_bytes = resp.body.size()});
+  } catch (const util::JsonError& e) {
+    throw Error(verb + " " + what + ": the API server returned invalid JSON (" + e.what() + ")",
+                "check that " + http::url_for_message(config_.server) + " is a Kubernetes API server");
+  }
 }
 
 json Client::get(const Resource& r, const std::string& ns, const std::string& name) {
@@ -115,7 +141,11 @@ ListResult Client::list(const Resource& r, const std::string& ns, const ListOpti
     } else if (!opts.resource_version.empty()) {
       q += "&resourceVersion=" + util::url_encode(opts.resource_version);
     }
-    auto resp = send("GET", resource_path(r, ns) + q, {}, {});
+    // A page of 500 large objects (pods with long specs) can pass the
+    // ordinary cap and still be a real answer.
+    constexpr std::size_t list_page_cap = std::size_t{64} << 20;
+    auto resp = send("GET", resource_path(r, ns) + q, {}, {}, {}, nullptr, {},
+                     std::max(list_page_cap, options_.max_body_bytes));
     // A continue token outlives an etcd compaction only for so long; like
     // client-go's pager, start the list over rather than fail.
     if (resp.status == 410 && !cont.empty() && restarts++ < 3) {
@@ -211,8 +241,8 @@ std::string Client::get_text(const std::string& path) {
 }
 
 http::Response Client::stream(const std::string& path_and_query, const std::function<bool(std::string_view)>& on_line,
-                              std::chrono::milliseconds timeout) {
-  return send("GET", path_and_query, {}, {}, true, &on_line, timeout);
+                              std::chrono::milliseconds timeout, http::Deadline deadline) {
+  return send("GET", path_and_query, {}, {}, true, &on_line, timeout, {}, deadline);
 }
 
 Config resolve_config(const ConfigSources& s) {

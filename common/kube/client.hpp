@@ -3,6 +3,7 @@
 // typed errors from Status objects, pagination, every patch flavour,
 // propagation policies, and re-authentication after a 401.
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -70,7 +71,19 @@ enum class PatchType { Merge, Strategic, Json, Apply };
 enum class Propagation { Background, Foreground, Orphan };
 
 struct ClientOptions {
+  // Per attempt; cut to what is left of `deadline`.
   std::chrono::milliseconds request_timeout{30'000};
+  // The caller's whole time limit: every request, retry and stream of this
+  // client ends by then (see set_deadline).
+  http::Deadline deadline;
+  // Caps on one response body and on one line of a watch or log stream;
+  // over them a request throws http::ResponseTooLarge. Lists allow at least
+  // 64 MiB per page.
+  std::size_t max_body_bytes = http::default_max_body_bytes;
+  std::size_t max_line_bytes = http::default_max_line_bytes;
+  // The settings behind `deadline` and the caps, for error hints.
+  std::string deadline_setting = "timeout";
+  std::string size_setting;
   http::RetryPolicy retry;
   const CancelToken* cancel = &process_cancel_token();
   std::string user_agent = "spotguide-plugins";
@@ -98,26 +111,33 @@ class Client {
   // GET returning text (e.g. /version, /readyz).
   std::string get_text(const std::string& path);
   // GET streaming lines (watches, log follows); `timeout` 0 = none. Returns the
-  // response (status, and the body only when it was not a success).
+  // response (status, and the body only when it was not a success). The
+  // stream ends by `deadline` or the client's deadline, whichever is first
+  // (http::DeadlineExceeded).
   http::Response stream(const std::string& path_and_query, const std::function<bool(std::string_view)>& on_line,
-                        std::chrono::milliseconds timeout);
+                        std::chrono::milliseconds timeout, http::Deadline deadline = {});
 
   const Config& config() const { return config_; }
   const std::string& default_namespace() const { return config_.namespace_; }
   const CancelToken* cancel() const { return options_.cancel; }
+  // Moves the time limit of every later request (a cleanup gets its own,
+  // short one, after the run's has passed).
+  void set_deadline(http::Deadline deadline);
+  http::Deadline deadline() const;
 
  private:
   http::Response send(const std::string& method, const std::string& path, const std::string& body,
                       const std::string& content_type, std::optional<bool> idempotent = {},
                       const std::function<bool(std::string_view)>* on_line = nullptr,
-                      std::optional<std::chrono::milliseconds> timeout = {});
+                      std::optional<std::chrono::milliseconds> timeout = {},
+                      std::optional<std::size_t> max_body_bytes = {}, http::Deadline deadline = {});
   json expect_json(const http::Response& resp, const std::string& verb, const std::string& what);
   std::shared_ptr<http::Client> transport();
 
   Config config_;
   ClientOptions options_;
   std::shared_ptr<Credentials> credentials_;
-  std::mutex transport_mu_;
+  mutable std::mutex transport_mu_;
   std::shared_ptr<http::Client> transport_;
   std::uint64_t transport_generation_ = 0;
 };

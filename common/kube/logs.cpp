@@ -102,7 +102,9 @@ LogEnd follow_logs(Client& client, const std::string& ns, const std::string& pod
             if (resume.accept(*line) && !on_line(line->text)) stopped = true;
             return !stopped;
           },
-          timeout);
+          timeout, options.deadline);
+    } catch (const http::DeadlineExceeded&) {
+      return LogEnd::Deadline;
     } catch (const http::TransportError& e) {
       if (options.deadline && clock::now() >= *options.deadline) return LogEnd::Deadline;
       spdlog::debug("log stream of pod {} dropped ({}); resuming", pod, e.what());

@@ -6,6 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "log/redactor.hpp"
+#include "util/json.hpp"
 #include "util/strings.hpp"
 
 namespace sg::kube {
@@ -25,9 +27,17 @@ std::string rv_of(const json& obj) {
 }  // namespace
 
 WatchEvent parse_watch_line(std::string_view line) {
-  auto doc = json::parse(line, nullptr, false);
+  json doc;
+  try {
+    // The line is capped by the client (max_line_bytes); the depth limit is
+    // far beyond any real object.
+    doc = util::parse_json(line, {.max_depth = 512, .max_bytes = line.size()});
+  } catch (const util::JsonError& e) {
+    throw Error("malformed watch event from the API server (" + std::string(e.what()) +
+                "): " + log::peer_text(line, 120));
+  }
   if (!doc.is_object() || !doc.contains("type") || !doc["type"].is_string()) {
-    throw Error("malformed watch event from the API server: " + util::quote_for_message(line, 120));
+    throw Error("malformed watch event from the API server: " + log::peer_text(line, 120));
   }
   return {doc["type"].get<std::string>(), doc.value("object", json::object())};
 }
@@ -99,6 +109,11 @@ WatchEnd Watcher::run(const std::function<bool(const WatchEvent&)>& handler,
                       std::optional<std::chrono::steady_clock::time_point> deadline,
                       const std::function<bool()>& on_synced) {
   using clock = std::chrono::steady_clock;
+  // The client's own deadline (the run's time limit) ends the watch too;
+  // without this the retry loops below would spin on its DeadlineExceeded.
+  if (auto client_deadline = client_.deadline(); client_deadline && (!deadline || *client_deadline < *deadline)) {
+    deadline = client_deadline;
+  }
   const auto what = describe(resource_, ns_);
   ListOptions lo{.label_selector = options_.label_selector, .field_selector = options_.field_selector};
   auto past_deadline = [&] { return deadline && clock::now() >= *deadline; };
@@ -128,6 +143,8 @@ WatchEnd Watcher::run(const std::function<bool(const WatchEvent&)>& handler,
       }
       if (on_synced && !on_synced()) return WatchEnd::Stopped;
       break;
+    } catch (const http::DeadlineExceeded&) {
+      return WatchEnd::Deadline;
     } catch (const http::TransportError& e) {
       spdlog::debug("list {} failed ({}); retrying", what, e.what());
       pause(backoff);
@@ -180,7 +197,10 @@ WatchEnd Watcher::run(const std::function<bool(const WatchEvent&)>& handler,
           },
           // Client-side limit a little above the server's, to catch a
           // connection that silently died.
-          std::chrono::duration_cast<std::chrono::milliseconds>(server_timeout + std::chrono::seconds(15)));
+          std::chrono::duration_cast<std::chrono::milliseconds>(server_timeout + std::chrono::seconds(15)),
+          // A stream that stalls (half an event, then nothing) must still
+          // end at the deadline, not 15 s after it.
+          deadline);
       if (stopped) return WatchEnd::Stopped;
       if (stream_error) throw *stream_error;
       if (resp.status == 410) gone = true;
@@ -205,6 +225,9 @@ WatchEnd Watcher::run(const std::function<bool(const WatchEvent&)>& handler,
       } else {
         failed_watches = 0;
       }
+    } catch (const http::DeadlineExceeded&) {
+      if (stopped) return WatchEnd::Stopped;
+      return WatchEnd::Deadline;
     } catch (const http::TransportError& e) {
       if (stopped) return WatchEnd::Stopped;
       ++reconnects_;
@@ -221,6 +244,8 @@ WatchEnd Watcher::run(const std::function<bool(const WatchEvent&)>& handler,
         for (const auto& e : state.relist(client_.list(resource_, ns_, lo))) {
           if (!handler(e)) return WatchEnd::Stopped;
         }
+      } catch (const http::DeadlineExceeded&) {
+        return WatchEnd::Deadline;
       } catch (const http::TransportError&) {
         pause(backoff);
       }

@@ -191,6 +191,106 @@ TEST(HttpClient, CancellationInterruptsBackoff) {
   canceller.join();
 }
 
+TEST(HttpClient, ABodyOverTheCapIsDroppedNamingTheLimitAndSetting) {
+  HttpTestServer server([&](const ReceivedRequest&) { return Reply{.body = std::string(4096, 'x')}; });
+  auto o = fast_retries();
+  o.max_body_bytes = 1000;
+  o.size_setting = "PLUGIN_MAX_RESPONSE_MIB";
+  http::Client c(o);
+  try {
+    c.send({.url = server.url() + "/big"});
+    FAIL();
+  } catch (const http::ResponseTooLarge& e) {
+    EXPECT_EQ(e.limit(), 1000u);
+    std::string what = e.what();
+    EXPECT_NE(what.find("GET " + server.url() + "/big"), std::string::npos) << what;
+    EXPECT_NE(what.find("1000 bytes"), std::string::npos) << what;
+    EXPECT_NE(e.hint().find("raise PLUGIN_MAX_RESPONSE_MIB"), std::string::npos) << e.hint();
+  }
+  // Not retried: the same server sends the same body again.
+  EXPECT_EQ(server.requests().size(), 1u);
+  // A request may raise the cap for itself.
+  EXPECT_EQ(c.send({.url = server.url(), .max_body_bytes = 8192}).body.size(), 4096u);
+}
+
+TEST(HttpClient, AChunkedBodyOverTheCapIsCutOffWhileArriving) {
+  HttpTestServer server([&](const ReceivedRequest&) {
+    Reply r;
+    r.stream = [](std::ostream& out) {
+      std::string chunk(16 * 1024, 'y');
+      for (int i = 0; i < 64 && out; ++i)
+        out << chunk << std::flush;
+    };
+    return r;
+  });
+  auto o = fast_retries();
+  o.max_body_bytes = 100 * 1024;
+  http::Client c(o);
+  EXPECT_THROW(c.send({.url = server.url()}), http::ResponseTooLarge);
+}
+
+TEST(HttpClient, AStreamLineOverTheCapFailsTheStream) {
+  HttpTestServer server([&](const ReceivedRequest&) {
+    Reply r;
+    r.stream = [](std::ostream& out) { out << "short\n" << std::string(64 * 1024, 'z') << std::flush; };
+    return r;
+  });
+  auto o = fast_retries();
+  o.max_line_bytes = 32 * 1024;
+  http::Client c(o);
+  std::vector<std::string> lines;
+  try {
+    c.stream_lines({.url = server.url()}, [&](std::string_view l) {
+      lines.emplace_back(l);
+      return true;
+    });
+    FAIL();
+  } catch (const http::ResponseTooLarge& e) {
+    EXPECT_NE(std::string(e.what()).find("a line longer than the 32768 bytes limit"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(lines, std::vector<std::string>{"short"});
+}
+
+TEST(HttpClient, TheDeadlineBoundsAllAttemptsOfASlowServer) {
+  std::atomic<bool> stop{false};
+  HttpTestServer server([&](const ReceivedRequest&) {
+    for (int i = 0; i < 30 && !stop; ++i)
+      std::this_thread::sleep_for(100ms);
+    return Reply{};
+  });
+  auto o = fast_retries();
+  o.total_timeout = 1s;  // 4 attempts would take 4 s without the deadline
+  o.deadline = std::chrono::steady_clock::now() + 1500ms;
+  o.deadline_setting = "PLUGIN_TIMEOUT";
+  http::Client c(o);
+  auto start = std::chrono::steady_clock::now();
+  try {
+    c.send({.url = server.url()});
+    FAIL();
+  } catch (const http::DeadlineExceeded& e) {
+    EXPECT_TRUE(e.timed_out());
+    EXPECT_NE(std::string(e.what()).find("no answer before the time limit ran out (2 attempts"), std::string::npos)
+        << e.what();
+    EXPECT_NE(e.hint().find("raise PLUGIN_TIMEOUT"), std::string::npos) << e.hint();
+  }
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, 1400ms);
+  EXPECT_LT(took, 2200ms);
+  // Past the deadline nothing is sent at all.
+  auto sent = server.requests().size();
+  EXPECT_THROW(c.send({.url = server.url()}), http::DeadlineExceeded);
+  EXPECT_EQ(server.requests().size(), sent);
+  stop = true;
+}
+
+TEST(HttpClient, UrlsInMessagesLoseTheirUserinfo) {
+  EXPECT_EQ(http::url_for_message("https://user:pw@host:6443/api?x=1"), "https://host:6443/api?x=1");
+  EXPECT_EQ(http::url_for_message("https://host/p@th"), "https://host/p@th");
+  EXPECT_EQ(http::url_for_message("http://127.0.0.1:1/"), "http://127.0.0.1:1/");
+  EXPECT_EQ(http::size_text(std::size_t{16} << 20), "16 MiB");
+  EXPECT_EQ(http::size_text(1500), "1500 bytes");
+}
+
 class HttpTls : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { pki_ = new GeneratedPki(generate_pki("IP:127.0.0.1,DNS:kubernetes")); }
