@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/error.hpp"
+#include "util/json.hpp"
 
 namespace sg::kafka_rebalance {
 
@@ -35,7 +36,13 @@ std::string FailureClock::to_json() const {
 }
 
 FailureClock FailureClock::from_json(const std::string& text) {
-  auto j = nlohmann::json::parse(text, nullptr, false);
+  nlohmann::json j;
+  try {
+    j = util::parse_json(text);
+  } catch (const util::JsonError& e) {
+    throw Error(std::string("the monitor state is not JSON: ") + e.what(),
+                "delete the state file to start the grace clocks afresh");
+  }
   if (!j.is_object() || !j.contains("first_seen_ms") || !j["first_seen_ms"].is_object()) {
     throw Error("the monitor state is not in the expected format",
                 "delete the state file to start the grace clocks afresh");
@@ -47,24 +54,39 @@ FailureClock FailureClock::from_json(const std::string& text) {
     // Milliseconds since the epoch; the clock counts in nanoseconds, so
     // anything beyond a few centuries would overflow it.
     constexpr std::int64_t kMaxMs = std::int64_t{1} << 43;
-    if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t{kMaxMs}) ||
-        v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > kMaxMs) {
-      throw Error("the monitor state has a bad timestamp for broker " + k);
+    std::int64_t ms = -1;
+    try {
+      ms = util::as<std::int64_t>(v, "first_seen_ms." + k);
+    } catch (const util::JsonError& e) {
+      throw Error(std::string("the monitor state has a bad timestamp: ") + e.what(),
+                  "delete the state file to start the grace clocks afresh");
     }
-    c.first_seen_[*id] = TimePoint(std::chrono::milliseconds(v.get<std::int64_t>()));
+    if (ms < 0 || ms > kMaxMs) throw Error("the monitor state has a bad timestamp for broker " + k);
+    c.first_seen_[*id] = TimePoint(std::chrono::milliseconds(ms));
   }
   return c;
 }
 
-FailureClock FailureClock::load(const std::string& path) {
+FailureClock FailureClock::load(const std::string& path, std::size_t max_bytes) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return {};
-  std::ifstream f(path);
+  std::ifstream f(path, std::ios::binary);
   if (!f) throw Error("cannot read the monitor state " + path, "check the state_file setting and permissions");
-  std::stringstream ss;
-  ss << f.rdbuf();
+  // At most one byte past the cap: a state_file naming a device or a huge
+  // file costs max_bytes, not all memory.
+  std::string text;
+  char buf[1 << 16];
+  while (f && text.size() <= max_bytes) {
+    f.read(buf, static_cast<std::streamsize>(std::min(sizeof buf, max_bytes + 1 - text.size())));
+    text.append(buf, static_cast<std::size_t>(f.gcount()));
+  }
+  if (text.size() > max_bytes) {
+    throw Error("the monitor state " + path + " is larger than " + std::to_string(max_bytes >> 20) + " MiB",
+                "state_file holds one timestamp per dead broker; point it at the monitor's own file, or raise "
+                "max_file_mib");
+  }
   try {
-    return from_json(ss.str());
+    return from_json(text);
   } catch (const Error& e) {
     throw Error(std::string(e.what()) + " (" + path + ")", e.hint());
   }

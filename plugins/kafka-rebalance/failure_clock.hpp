@@ -3,6 +3,7 @@
 // not reset the grace period (Cruise Control keeps the same record). The
 // update logic is pure; load/save touch one small JSON file.
 #include <chrono>
+#include <cstddef>
 #include <map>
 #include <set>
 #include <string>
@@ -23,7 +24,9 @@ class FailureClock {
   std::string to_json() const;
   static FailureClock from_json(const std::string& text);
   // Missing file: an empty clock. Unreadable or corrupt: sg::Error.
-  static FailureClock load(const std::string& path);
+  // A missing file is an empty clock; one larger than max_bytes is an error
+  // (the state file is a setting, and may name a device).
+  static FailureClock load(const std::string& path, std::size_t max_bytes = std::size_t{64} << 20);
   void save(const std::string& path) const;  // atomic replace
 
  private:

@@ -1,5 +1,6 @@
 #include "plugin.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -13,6 +14,7 @@
 #include "runtime/error.hpp"
 #include "settings.hpp"
 #include "settings/parse.hpp"
+#include "settings/values.hpp"
 
 namespace sg::kafka_rebalance {
 namespace {
@@ -124,6 +126,25 @@ void report_plan(Context& ctx, const Topology& t, const Plan& plan, bool sizes_k
   }
 }
 
+// max_file_mib, the cap on every file a setting names.
+std::size_t file_cap(const Values& v) {
+  return static_cast<std::size_t>(v.integer("max_file_mib")) << 20;
+}
+
+// The file a Path setting names, at most max_file_mib of it. A regular file
+// over the cap is refused before reading, with the setting that raises it.
+std::string read_capped(const Values& v, std::string_view name) {
+  std::error_code ec;
+  const auto& path = v.str(name);
+  auto cap = file_cap(v);
+  if (std::filesystem::is_regular_file(path, ec) && std::filesystem::file_size(path, ec) > cap && !ec) {
+    throw SettingsError(std::string(name) + " " + path + " is larger than max_file_mib (" +
+                            std::to_string(v.integer("max_file_mib")) + " MiB)",
+                        "raise max_file_mib for a file this large");
+  }
+  return settings::read_setting_file(v, name, cap);
+}
+
 ExecutionOptions execution_options(const Values& v) {
   ExecutionOptions o;
   o.limits = {static_cast<int>(v.integer("max_moves_per_broker")), static_cast<int>(v.integer("max_moves"))};
@@ -162,7 +183,7 @@ int report_execution(Context& ctx, const ExecutionResult& res, bool waited) {
 // in the state file (so consecutive runs share one clock).
 std::set<BrokerId> due_for_heal(Context& ctx, const std::set<BrokerId>& dead) {
   const auto& v = ctx.settings;
-  auto failures = FailureClock::load(v.str("state_file"));
+  auto failures = FailureClock::load(v.str("state_file"), file_cap(v));
   auto now = std::chrono::system_clock::now();
   auto due = failures.observe(dead, now, v.duration("grace_period"));
   failures.save(v.str("state_file"));
@@ -247,15 +268,11 @@ int run_goal(Context& ctx, kafka::AdminClient& admin, Goal goal, bool execute) {
 // The plan file is a setting: anything wrong in it is exit 2, found before
 // the cluster is touched.
 std::vector<Assignment> read_plan_file(const Values& v) {
-  auto text = settings::read_setting_file(v, "plan_file");
+  auto text = read_capped(v, "plan_file");
   try {
-    return parse_reassignment_json(text);
+    return parse_reassignment_json(text, file_cap(v));
   } catch (const Error& e) {
     throw SettingsError("plan_file " + v.str("plan_file") + ": " + e.what(), e.hint());
-  } catch (const nlohmann::json::exception&) {
-    throw SettingsError(
-        "plan_file " + v.str("plan_file") + ": a field has the wrong type",
-        "expected {\"version\":1,\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":[1,2]}]}");
   }
 }
 
@@ -367,7 +384,7 @@ int exec(Context& ctx) {
   const auto& v = ctx.settings;
   const auto& mode = v.str("mode");
   if (v.has("topology_file")) {
-    auto t = parse_topology(settings::read_setting_file(v, "topology_file"));
+    auto t = parse_topology(read_capped(v, "topology_file"), file_cap(v));
     auto filter = TopicFilter::from(v);
     if (filter.include || filter.exclude) {
       std::erase_if(t.partitions, [&](const Partition& p) { return !filter.matches(t.topic_name(p)); });

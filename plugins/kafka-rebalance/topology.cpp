@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/error.hpp"
+#include "util/json.hpp"
 
 namespace sg::kafka_rebalance {
 
@@ -63,7 +64,7 @@ std::vector<BrokerId> ids(const nlohmann::json& arr, const std::string& where) {
 
 // Everything below is wrong as a file author's mistake: the file is a
 // setting, so it is a settings error (exit 2) naming topology_file.
-Topology parse_topology_unchecked(std::string_view json_text);
+Topology parse_topology_unchecked(std::string_view json_text, std::size_t max_bytes);
 
 }  // namespace
 
@@ -92,9 +93,9 @@ std::optional<std::string> topology_problem(const Topology& t) {
   return std::nullopt;
 }
 
-Topology parse_topology(std::string_view json_text) {
+Topology parse_topology(std::string_view json_text, std::size_t max_bytes) {
   try {
-    auto t = parse_topology_unchecked(json_text);
+    auto t = parse_topology_unchecked(json_text, max_bytes);
     if (auto problem = topology_problem(t)) throw Error(*problem + " in the topology file");
     return t;
   } catch (const SettingsError&) {
@@ -102,13 +103,15 @@ Topology parse_topology(std::string_view json_text) {
   } catch (const Error& e) {
     throw SettingsError("topology_file: " + std::string(e.what()),
                         e.hint().empty() ? "see the topology_file setting for the format" : e.hint());
+  } catch (const util::JsonError& e) {
+    throw SettingsError("topology_file: " + std::string(e.what()), "see the topology_file setting for the format");
   }
 }
 
 namespace {
 
-Topology parse_topology_unchecked(std::string_view json_text) {
-  auto doc = nlohmann::json::parse(json_text, nullptr, false);
+Topology parse_topology_unchecked(std::string_view json_text, std::size_t max_bytes) {
+  auto doc = util::parse_json(json_text, {.max_bytes = max_bytes});
   if (!doc.is_object())
     throw Error("the topology file is not a JSON object", "see the topology_file setting for the format");
   Topology t;
@@ -122,10 +125,9 @@ Topology parse_topology_unchecked(std::string_view json_text) {
     br.id = int32_field(b["id"], "broker id");
     if (!seen.insert(br.id).second)
       throw Error("broker " + std::to_string(br.id) + " appears twice in the topology file");
-    if (b.contains("rack") && b["rack"].is_string()) br.rack = b["rack"].get<std::string>();
-    if (b.contains("alive") && !b["alive"].is_boolean())
-      throw Error("broker " + std::to_string(br.id) + " \"alive\" must be a boolean");
-    br.alive = b.value("alive", true);
+    auto where = "broker " + std::to_string(br.id);
+    br.rack = util::optional_field<std::string>(b, "rack", where);
+    br.alive = util::optional_field<bool>(b, "alive", where).value_or(true);
     t.brokers.push_back(std::move(br));
   }
   if (!doc.contains("partitions") || !doc["partitions"].is_array()) {
@@ -156,7 +158,7 @@ Topology parse_topology_unchecked(std::string_view json_text) {
         if (alive(r)) part.isr.push_back(r);
       }
     }
-    if (p.contains("leader") && p["leader"].is_number_integer()) {
+    if (p.contains("leader") && !p["leader"].is_null()) {
       part.leader = int32_field(p["leader"], where + " leader");
     } else {
       part.leader = part.isr.empty() ? -1 : part.isr.front();
@@ -196,13 +198,21 @@ std::string to_reassignment_json(const std::vector<Assignment>& assignments) {
   return out;
 }
 
-std::vector<Assignment> parse_reassignment_json(std::string_view json_text) {
-  auto doc = nlohmann::json::parse(json_text, nullptr, false);
+std::vector<Assignment> parse_reassignment_json(std::string_view json_text, std::size_t max_bytes) {
+  nlohmann::json doc;
+  try {
+    doc = util::parse_json(json_text, {.max_bytes = max_bytes});
+  } catch (const util::JsonError& e) {
+    throw Error(std::string("the plan is not JSON: ") + e.what());
+  }
   if (!doc.is_object() || !doc.contains("partitions") || !doc["partitions"].is_array()) {
     throw Error("the plan is not in Kafka's reassignment format",
                 "expected {\"version\":1,\"partitions\":[{\"topic\":...,\"partition\":...,\"replicas\":[...]}]}");
   }
-  if (doc.value("version", 1) != 1) throw Error("unsupported reassignment JSON version " + doc["version"].dump());
+  if (auto version = doc.find("version"); version != doc.end() && *version != 1) {
+    throw Error("unsupported reassignment JSON version " +
+                (version->is_number_integer() ? version->dump() : util::json_kind(*version)) + "; expected 1");
+  }
   std::vector<Assignment> out;
   std::set<std::pair<std::string, std::int32_t>> seen;
   for (const auto& p : doc["partitions"]) {

@@ -41,7 +41,7 @@ struct Topology {
 // Optional per partition: "isr", "leader". Without them every replica on a
 // live broker counts as in sync and the first such replica leads.
 // Errors are SettingsErrors naming topology_file (the file is a setting).
-Topology parse_topology(std::string_view json_text);
+Topology parse_topology(std::string_view json_text, std::size_t max_bytes = std::size_t{64} << 20);
 
 // A duplicated broker or partition, or sizes whose total overflows: what is
 // wrong, naming the entry; nullopt when the topology can be planned. Checked
@@ -59,6 +59,7 @@ struct Assignment {
 };
 
 std::string to_reassignment_json(const std::vector<Assignment>& assignments);
-std::vector<Assignment> parse_reassignment_json(std::string_view json_text);
+std::vector<Assignment> parse_reassignment_json(std::string_view json_text,
+                                                std::size_t max_bytes = std::size_t{64} << 20);
 
 }  // namespace sg::kafka_rebalance

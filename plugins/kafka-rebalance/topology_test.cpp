@@ -55,7 +55,14 @@ TEST(TopologyFile, OutOfRangeIntegersAreErrorsNotWraps) {
 
 TEST(TopologyFile, WrongTypedFieldsNameTheField) {
   auto alive = topology_error(R"({"brokers":[{"id":1,"alive":"yes"}],"partitions":[]})");
-  EXPECT_NE(alive.find("\"alive\" must be a boolean"), std::string::npos) << alive;
+  EXPECT_NE(alive.find("broker 1.alive: expected a boolean, got a string"), std::string::npos) << alive;
+  auto rack = topology_error(R"({"brokers":[{"id":1,"rack":7}],"partitions":[]})");
+  EXPECT_NE(rack.find("broker 1.rack: expected a string, got an integer"), std::string::npos) << rack;
+  auto leader = topology_error(
+      R"({"brokers":[{"id":1}],"partitions":[{"topic":"t","partition":0,"replicas":[1],"leader":"1"}]})");
+  EXPECT_NE(leader.find("t-0 leader must be an integer"), std::string::npos) << leader;
+  EXPECT_NE(topology_error("{").find("topology_file: "), std::string::npos);
+  EXPECT_NE(topology_error(std::string(100, '[') + std::string(100, ']')).find("topology_file: "), std::string::npos);
   auto partition = topology_error(R"({"brokers":[{"id":1}],"partitions":[{"topic":"t","partition":"0"}]})");
   EXPECT_NE(partition.find("\"partition\" (integer)"), std::string::npos) << partition;
   auto replicas = topology_error(R"({"brokers":[{"id":1}],"partitions":[{"topic":"t","partition":0,"replicas":"1"}]})");
@@ -79,6 +86,40 @@ TEST(BrokerIdSetting, RangeCheckedDecimal) {
   EXPECT_FALSE(parse_broker_id("-1"));
   EXPECT_FALSE(parse_broker_id(""));
   EXPECT_FALSE(parse_broker_id("99999999999999999999"));
+}
+
+TEST(TopologyFile, LargerThanTheCapIsRefused) {
+  std::string big = R"({"brokers":[{"id":1}],"partitions":[)";
+  for (int i = 0; i < 2000; ++i)
+    big += std::string(i ? "," : "") + R"({"topic":"t","partition":)" + std::to_string(i) + R"(,"replicas":[1]})";
+  big += "]}";
+  EXPECT_EQ(parse_topology(big).partitions.size(), 2000u);
+  try {
+    parse_topology(big, 1000);
+    FAIL() << "a topology over the cap parsed";
+  } catch (const SettingsError& e) {
+    EXPECT_NE(std::string(e.what()).find("topology_file: "), std::string::npos) << e.what();
+  }
+}
+
+TEST(ReassignmentJson, WrongVersionIsNamedWithoutEchoingIt) {
+  try {
+    parse_reassignment_json(R"({"version":"secret-looking text","partitions":[]})");
+    FAIL() << "parsed";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "unsupported reassignment JSON version a string; expected 1");
+  }
+}
+
+TEST(FailureClockFile, ReadIsCappedAndTypesAreNamed) {
+  EXPECT_THROW(FailureClock::load("/dev/zero", 1 << 20), Error);
+  try {
+    FailureClock::from_json(R"({"first_seen_ms":{"3":"soon"}})");
+    FAIL() << "parsed";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("first_seen_ms.3: expected an integer, got a string"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(FailureClockFile, BadBrokerKeysAndTimestampsAreErrors) {
