@@ -4,7 +4,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "log/redactor.hpp"
 #include "util/base64.hpp"
+#include "util/json.hpp"
 #include "util/strings.hpp"
 
 namespace sg::pipeline_client {
@@ -134,18 +136,27 @@ nlohmann::json deployment_body(const DeploymentSpec& d) {
   return body;
 }
 
+nlohmann::json parse_reply(std::string_view body) {
+  try {
+    return util::parse_json(body);
+  } catch (const util::JsonError&) {
+    return nlohmann::json(nlohmann::json::value_t::discarded);
+  }
+}
+
 std::string server_message(std::string_view body) {
-  auto j = nlohmann::json::parse(body, nullptr, false);
+  auto j = parse_reply(body);
   if (j.is_object()) {
     std::string message = j.contains("message") && j["message"].is_string() ? j["message"].get<std::string>() : "";
     std::string error = j.contains("error") && j["error"].is_string() ? j["error"].get<std::string>() : "";
-    if (!message.empty() && !error.empty() && message != error) return message + ": " + error;
-    if (!message.empty()) return message;
-    if (!error.empty()) return error;
+    // The server's words go into our log: redacted, escaped and cut short.
+    if (!message.empty() && !error.empty() && message != error) return log::peer_text(message + ": " + error, 300);
+    if (!message.empty()) return log::peer_text(message, 300);
+    if (!error.empty()) return log::peer_text(error, 300);
   }
   auto text = util::trim(body);
   if (text.empty()) return "";
-  return util::quote_for_message(text, 200);
+  return log::peer_text(text, 200);
 }
 
 ClusterProbe cluster_probe(long status) {
@@ -182,30 +193,33 @@ HelmProbe helm_probe(long status) {
 
 namespace {
 
-std::optional<Org> org_from(const nlohmann::json& item) {
-  if (!item.is_object() || !item.contains("id") || !item["id"].is_number_integer()) return std::nullopt;
-  Org o;
-  o.id = item["id"].get<std::int64_t>();
-  if (item.contains("name") && item["name"].is_string()) o.name = item["name"].get<std::string>();
-  return o;
+// An organization of GET /orgs; a wrong-typed id or name is a JsonError
+// naming it (orgs[2].id), not nlohmann's type_error.
+Org org_from(const nlohmann::json& item, std::size_t index) {
+  auto where = "orgs[" + std::to_string(index) + "]";
+  return {util::field<std::int64_t>(item, "id", where),
+          util::optional_field<std::string>(item, "name", where).value_or("")};
 }
 
 }  // namespace
 
 std::optional<Org> find_org(const nlohmann::json& orgs, const std::string& wanted) {
   if (!orgs.is_array()) return std::nullopt;
-  for (const auto& item : orgs) {
-    if (auto o = org_from(item); o && o->name == wanted) return o;
+  std::vector<Org> all;
+  for (std::size_t i = 0; i < orgs.size(); ++i)
+    all.push_back(org_from(orgs[i], i));
+  for (const auto& o : all) {
+    if (o.name == wanted) return o;
   }
-  for (const auto& item : orgs) {
-    if (auto o = org_from(item); o && util::iequals(o->name, wanted)) return o;
+  for (const auto& o : all) {
+    if (util::iequals(o.name, wanted)) return o;
   }
   bool numeric =
       !wanted.empty() && std::all_of(wanted.begin(), wanted.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (numeric && wanted.size() < 18) {
     auto id = std::stoll(wanted);
-    for (const auto& item : orgs) {
-      if (auto o = org_from(item); o && o->id == id) return o;
+    for (const auto& o : all) {
+      if (o.id == id) return o;
     }
   }
   return std::nullopt;
@@ -214,9 +228,8 @@ std::optional<Org> find_org(const nlohmann::json& orgs, const std::string& wante
 std::vector<std::string> org_names(const nlohmann::json& orgs) {
   std::vector<std::string> names;
   if (!orgs.is_array()) return names;
-  for (const auto& item : orgs) {
-    if (auto o = org_from(item)) names.push_back(o->name);
-  }
+  for (std::size_t i = 0; i < orgs.size(); ++i)
+    names.push_back(org_from(orgs[i], i).name);
   return names;
 }
 
@@ -235,7 +248,7 @@ bool looks_like_kubeconfig(const std::string& text) {
 }  // namespace
 
 std::optional<std::string> decode_kubeconfig(std::string_view body, std::string* error) {
-  auto j = nlohmann::json::parse(body, nullptr, false);
+  auto j = parse_reply(body);
   if (j.is_object()) {
     if (!j.contains("data") || !j["data"].is_string()) {
       if (error) *error = "the JSON reply has no string field \"data\"";

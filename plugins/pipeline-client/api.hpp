@@ -72,6 +72,13 @@ nlohmann::json deployment_body(const DeploymentSpec& d);
 // (shortened) when it is not that shape.
 std::string server_message(std::string_view body);
 
+// A reply as JSON, bounded in size and nesting (util::parse_json): nlohmann's
+// own parser recurses once per level, so a reply of a million `[` would end
+// the step with a stack overflow. A reply that is not JSON within the limits
+// is a discarded value, which every reader here takes as "not the expected
+// shape" and reports as such.
+nlohmann::json parse_reply(std::string_view body);
+
 enum class ClusterProbe { Ready, NotReady, Missing, Unexpected };
 // HEAD on a cluster. 400 (and 409 on later servers) means "still being
 // created or bootstrapping" (banzaicloud/pipeline#522, #498).

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "util/base64.hpp"
+#include "util/json.hpp"
 
 namespace sg::pipeline_client {
 namespace {
@@ -121,7 +122,7 @@ TEST(Api, ServerMessages) {
   EXPECT_EQ(server_message(R"({"status":202,"message":"There is at least one LoadBalancer"})"),
             "There is at least one LoadBalancer");
   EXPECT_EQ(server_message(""), "");
-  EXPECT_EQ(server_message("404 page not found\n"), "\"404 page not found\"");
+  EXPECT_EQ(server_message("404 page not found\n"), "404 page not found");
 }
 
 TEST(Api, ClusterProbeTreatsBootstrappingAsNotReady) {
@@ -159,6 +160,25 @@ TEST(Api, FindOrg) {
   EXPECT_FALSE(find_org(orgs, "nobody"));
   EXPECT_FALSE(find_org(nlohmann::json::parse("null"), "acme"));
   EXPECT_EQ(org_names(orgs), (std::vector<std::string>{"Acme", "acme", "other"}));
+  // A wrong-typed field is named, not nlohmann's type_error.302.
+  auto bad = nlohmann::json::parse(R"([{"id":1,"name":"a"},{"id":"2","name":"b"}])");
+  try {
+    find_org(bad, "b");
+    FAIL() << "a string id was accepted";
+  } catch (const util::JsonError& e) {
+    EXPECT_EQ(std::string(e.what()), "orgs[1].id: expected an integer, got a string");
+  }
+}
+
+TEST(Api, RepliesAreBoundedAndServerTextIsEscaped) {
+  // nlohmann's parser recurses per level; a deep reply must not reach it.
+  EXPECT_TRUE(parse_reply(std::string(1'000'000, '[')).is_discarded());
+  EXPECT_TRUE(parse_reply("not json").is_discarded());
+  EXPECT_EQ(parse_reply(R"({"a":1})")["a"], 1);
+  // A server cannot start a fake log line or flood the log with its message.
+  auto forged = server_message(R"({"message":"bad\nerror: token accepted"})");
+  EXPECT_EQ(forged.find('\n'), std::string::npos) << forged;
+  EXPECT_LE(server_message(std::string(100'000, 'x')).size(), 400u);
 }
 
 TEST(Api, KubeconfigInEveryForm) {

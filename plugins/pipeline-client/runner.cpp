@@ -11,6 +11,7 @@
 #include "poller.hpp"
 #include "runtime/error.hpp"
 #include "settings/parse.hpp"
+#include "util/json.hpp"
 #include "util/strings.hpp"
 #include "workspace.hpp"
 
@@ -159,15 +160,22 @@ class Runner {
       throw SettingsError("org is required: the server has organizations and the repository owner is unknown",
                           "set `org` to the Pipeline organization, e.g. `org: acme`");
     }
-    auto list = nlohmann::json::parse(resp.body, nullptr, false);
+    auto list = parse_reply(resp.body);
     if (!list.is_array()) {
       throw Error(
-          "GET " + c_.endpoint + "/orgs did not answer a list of organizations: " + util::quote_for_message(resp.body),
+          "GET " + c_.endpoint + "/orgs did not answer a list of organizations: " + log::peer_text(resp.body, 200),
           "check that `endpoint` is the Pipeline API root (.../pipeline/api/v1)");
     }
-    auto org = find_org(list, c_.org);
+    std::optional<Org> org;
+    std::vector<std::string> names;
+    try {
+      org = find_org(list, c_.org);
+      if (!org) names = org_names(list);
+    } catch (const util::JsonError& e) {
+      throw Error("GET " + c_.endpoint + "/orgs answered an organization of the wrong shape: " + e.what(),
+                  "check that `endpoint` is the Pipeline API root (.../pipeline/api/v1)");
+    }
     if (!org) {
-      auto names = org_names(list);
       throw Error("organization " + c_.org + " not found (404): the token can see " +
                       (names.empty() ? std::string("no organization") : util::join(names, ", ")),
                   "set `org` to one of them; by default it is the repository owner, as in the original plugin");
@@ -314,7 +322,7 @@ class Runner {
   void read_cluster_status(Clock::time_point until, std::string& last_status, std::string& last) {
     auto resp = try_send(api_->cluster_details(), until);
     if (!resp || resp->status != 200) return;
-    auto j = nlohmann::json::parse(resp->body, nullptr, false);
+    auto j = parse_reply(resp->body);
     if (!j.is_object() || !j.contains("status") || !j["status"].is_string()) return;
     auto status = j["status"].get<std::string>();
     auto message = j.contains("status_message") && j["status_message"].is_string()
@@ -574,7 +582,7 @@ class Runner {
             if (lr->status >= 500) return false;
             fail(l, *lr);
           }
-          auto rel = find_release(nlohmann::json::parse(lr->body, nullptr, false), d.release);
+          auto rel = find_release(parse_reply(lr->body), d.release);
           if (!rel) return false;
           if (rel->status != last) spdlog::info("release {}: {}", d.release, rel->status);
           last = rel->status;
@@ -619,7 +627,7 @@ class Runner {
           if (!resp) return false;
           switch (resp->status) {
             case 200:
-              endpoints = parse_endpoints(nlohmann::json::parse(resp->body, nullptr, false), d.release);
+              endpoints = parse_endpoints(parse_reply(resp->body), d.release);
               return true;
             case 202:
               if (!pending_said) {
