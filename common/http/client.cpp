@@ -129,6 +129,8 @@ std::string seconds_text(std::chrono::milliseconds d) {
   return buf;
 }
 
+constexpr std::string_view kNotTls = " (the server did not answer in TLS; it may speak plain HTTP)";
+
 // scheme://host:port of a URL, for hints.
 std::string origin_of(const std::string& url) {
   auto u = url_for_message(url);
@@ -353,14 +355,16 @@ Response Client::perform_once(Handle& h, const Request& req, const std::function
     if (detail.find("wrong version number") != std::string::npos ||
         detail.find("packet length too long") != std::string::npos) {
       // What OpenSSL says when the first bytes back are not a TLS record.
-      detail += " (the server did not answer in TLS; it may speak plain HTTP)";
+      detail += kNotTls;
       hint = "check the port and scheme of " + origin_of(req.url) + ": an https:// URL needs a TLS endpoint";
     } else if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
                rc == CURLE_SSL_CONNECT_ERROR) {
       hint = "check the CA certificate and server name; only as a last resort turn TLS verification off";
     } else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) {
       hint = "check the server address and that it is reachable from this step";
-    } else if (rc == CURLE_WEIRD_SERVER_REPLY || rc == CURLE_RECV_ERROR || rc == CURLE_GOT_NOTHING) {
+    } else if (rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_WEIRD_SERVER_REPLY || rc == CURLE_RECV_ERROR ||
+               rc == CURLE_GOT_NOTHING) {
+      if (rc == CURLE_UNSUPPORTED_PROTOCOL) detail += " (the answer is not HTTP)";
       hint = "check that " + origin_of(req.url) + " is the HTTP server it should be";
     } else if (rc == CURLE_OPERATION_TIMEDOUT) {
       hint = "the server did not answer in time; raise the timeout or check its health";
@@ -416,10 +420,15 @@ Response Client::run(const Request& req, const std::function<bool(std::string_vi
       throw deadline_exceeded(attempt, {});
     }
     if (failure) last_error = failure->what();
+    // The same server answers the same way again: a certificate that does
+    // not verify, a peer that does not speak HTTP or TLS.
+    bool same_again = failure && (failure->curl_code() == CURLE_PEER_FAILED_VERIFICATION ||
+                                  failure->curl_code() == CURLE_UNSUPPORTED_PROTOCOL ||
+                                  last_error.find(kNotTls) != std::string::npos);
     // Once a stream has delivered data, replaying it would duplicate lines;
     // the caller resumes from what it saw (resourceVersion, sinceTime).
     std::optional<std::chrono::milliseconds> delay;
-    if (req.retry && !body_started) delay = retry_delay(options_.retry, a, rng);
+    if (req.retry && !body_started && !same_again) delay = retry_delay(options_.retry, a, rng);
     if (delay && !retry_fits(*delay, deadline, clock::now())) {
       spdlog::debug("not retrying {} {}: the time limit leaves no room for another attempt", req.method,
                     url_for_message(req.url));

@@ -12,6 +12,7 @@
 #include "log/redactor.hpp"
 #include "runtime/error.hpp"
 #include "util/base64.hpp"
+#include "util/json.hpp"
 #include "util/process.hpp"
 #include "util/strings.hpp"
 
@@ -64,22 +65,39 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::st
 }
 
 ExecResult parse_exec_credential(const std::string& stdout_text, const std::string& command) {
-  auto doc = nlohmann::json::parse(stdout_text, nullptr, false);
-  if (!doc.is_object() || doc.value("kind", "") != "ExecCredential") {
+  // An ExecCredential is a token or a certificate and key: a few KiB.
+  nlohmann::json doc;
+  try {
+    doc = util::parse_json(stdout_text, {.max_depth = 16, .max_bytes = std::size_t{1} << 20});
+  } catch (const util::JsonError&) {
+    doc = nullptr;
+  }
+  if (!doc.is_object() || doc.value("kind", nlohmann::json()) != "ExecCredential") {
     throw Error("exec credential plugin " + command + " did not print an ExecCredential",
                 "run it by hand and check its output");
   }
-  const auto status = doc.value("status", nlohmann::json::object());
   ExecResult r;
-  r.token = status.value("token", "");
-  r.client_cert_pem = status.value("clientCertificateData", "");
-  r.client_key_pem = status.value("clientKeyData", "");
+  std::optional<std::string> exp;
+  try {
+    auto status =
+        util::optional_field<nlohmann::json>(doc, "status", "ExecCredential").value_or(nlohmann::json::object());
+    r.token = util::optional_field<std::string>(status, "token", "status").value_or("");
+    r.client_cert_pem = util::optional_field<std::string>(status, "clientCertificateData", "status").value_or("");
+    r.client_key_pem = util::optional_field<std::string>(status, "clientKeyData", "status").value_or("");
+    exp = util::optional_field<std::string>(status, "expirationTimestamp", "status");
+  } catch (const util::JsonError& e) {
+    throw Error("exec credential plugin " + command + " printed a malformed ExecCredential: " + e.what(),
+                "run it by hand and check its output");
+  }
   if (r.token.empty() && (r.client_cert_pem.empty() || r.client_key_pem.empty())) {
     throw Error("exec credential plugin " + command + " returned neither a token nor a client certificate and key");
   }
-  if (auto exp = status.value("expirationTimestamp", ""); !exp.empty()) {
-    r.expires = parse_rfc3339(exp);
-    if (!r.expires) throw Error("exec credential plugin " + command + " returned a bad expirationTimestamp: " + exp);
+  if (exp && !exp->empty()) {
+    r.expires = parse_rfc3339(*exp);
+    if (!r.expires) {
+      throw Error("exec credential plugin " + command +
+                  " returned a bad expirationTimestamp: " + log::peer_text(*exp, 64));
+    }
   }
   return r;
 }
@@ -117,7 +135,7 @@ void Credentials::refresh_locked(bool force) {
     if (res.exit_code != 0) {
       std::string hint = e.install_hint.empty() ? "run the command by hand to see why it fails" : e.install_hint;
       throw Error("exec credential plugin " + e.command + " exited with " + std::to_string(res.exit_code) + ": " +
-                      util::trim(res.err).substr(0, 500),
+                      log::peer_text(util::trim(res.err), 500),
                   hint);
     }
     auto r = parse_exec_credential(res.out, e.command);
