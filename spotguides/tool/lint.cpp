@@ -3,10 +3,14 @@
 #include <cctype>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <yaml-cpp/yaml.h>
 
+#ifdef SPOTGUIDE_WITH_K8S_PROXY
+#include "k8s-proxy/settings.hpp"
+#endif
 #include "pipeline/step_env.hpp"
 #include "registry.hpp"
 #include "render.hpp"
@@ -94,6 +98,18 @@ bool mentions_any(const std::string& message, const std::set<std::string>& vars)
   return false;
 }
 
+// The proxy's own setting a forwarded variable's name is a likely typo of,
+// by the proxy's rule (the one its run-time warning uses), or empty.
+std::string near_miss(const std::string& plugin, const settings::Schema& schema, const std::string& var) {
+#ifdef SPOTGUIDE_WITH_K8S_PROXY
+  if (plugin == "k8s-proxy") return k8s_proxy::near_miss(schema, var);
+#endif
+  (void)plugin;
+  (void)schema;
+  (void)var;
+  return {};
+}
+
 class StepLinter {
  public:
   StepLinter(Host host, std::string name, const YAML::Node& step, LintResult& out)
@@ -119,7 +135,7 @@ class StepLinter {
     check_placeholders();
     auto r = settings::resolve(*schema, env);
     report(r, "");
-    if (schema->forward_unknown) check_proxied(env, r);
+    if (schema->forward_unknown) check_proxied(known->plugin, *schema, env, r);
   }
 
  private:
@@ -226,13 +242,16 @@ class StepLinter {
 
   // k8s-proxy runs another image with the step's remaining settings: when
   // that image is one of our plugins, check them against its schema too.
-  void check_proxied(const settings::Environment& env, const settings::Resolution& outer) {
+  void check_proxied(const std::string& plugin, const settings::Schema& outer_schema, const settings::Environment& env,
+                     const settings::Resolution& outer) {
+    const settings::Schema* inner_schema = nullptr;
+    std::optional<KnownImage> inner;
     auto it = env.find("PLUGIN_ORIGINAL_IMAGE");
-    if (it == env.end()) return;
-    auto inner = identify_image(it->second);
+    if (it != env.end()) inner = identify_image(it->second);
+    if (inner) inner_schema = plugin_schema(inner->plugin);
+    check_near_misses(plugin, outer_schema, env, outer, inner_schema);
     if (!inner) return;
-    const auto* schema = plugin_schema(inner->plugin);
-    if (!schema) {
+    if (!inner_schema) {
       warn("the proxied image " + it->second + " runs " + inner->plugin +
            ", which this build of spotguide cannot check");
       return;
@@ -241,7 +260,25 @@ class StepLinter {
     for (const auto& [k, v] : env) {
       if (!k.starts_with("PLUGIN_") || !outer.consumed.count(k)) inner_env[k] = v;
     }
-    report(settings::resolve(*schema, inner_env), "(" + inner->plugin + ", run by k8s-proxy) ");
+    report(settings::resolve(*inner_schema, inner_env), "(" + inner->plugin + ", run by k8s-proxy) ");
+  }
+
+  // A forwarded key a few edits from one of the proxy's own settings
+  // (`memory_limt`) is almost always that setting misspelt: the proxy would
+  // silently pass it on and run without the limit. It is an error unless the
+  // proxied image is one of our plugins that reads the key itself.
+  void check_near_misses(const std::string& plugin, const settings::Schema& outer_schema,
+                         const settings::Environment& env, const settings::Resolution& outer,
+                         const settings::Schema* inner_schema) {
+    for (const auto& [var, value] : env) {
+      if (!var.starts_with("PLUGIN_") || outer.consumed.count(var)) continue;
+      if (inner_schema && setting_for(*inner_schema, var)) continue;
+      auto guess = near_miss(plugin, outer_schema, var);
+      if (guess.empty()) continue;
+      error("setting `" + util::to_lower(var.substr(7)) + "` (" + var + ") is not a " + plugin +
+            " setting and would be passed to the proxied image unread; did you mean " + plugin + "'s `" + guess +
+            "` (" + settings::env_name(guess) + ")?");
+    }
   }
 
   Host host_;

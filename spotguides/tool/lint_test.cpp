@@ -140,6 +140,34 @@ TEST(Lint, ProxiedPluginSettingsAreCheckedToo) {
   EXPECT_EQ(r.errors(), 1) << format("p", r);
 }
 
+TEST(Lint, ForwardedKeysNearTheProxysOwnAreErrorsUnlessTheProxiedPluginOwnsThem) {
+  auto r = lint(R"(steps:
+  - name: git
+    image: spotguide-plugins/k8s-proxy
+    settings:
+      original_image: plugins/git
+      memory_limt: 1Gi
+      spark_namespace: jobs
+      depth: 50
+  - name: spark
+    image: spotguide-plugins/k8s-proxy
+    settings:
+      original_image: spotguide-plugins/spark-submit
+      spark_namespace: jobs
+)");
+  EXPECT_TRUE(has_error(r, "git",
+                        "setting `memory_limt` (PLUGIN_MEMORY_LIMT) is not a k8s-proxy setting and would be passed "
+                        "to the proxied image unread; did you mean k8s-proxy's `memory_limit` (PLUGIN_MEMORY_LIMIT)?"))
+      << format("t", r);
+  // spark_namespace is five edits from job_namespace: a typo for an image
+  // that does not read it, spark-submit's own setting for one that does.
+  EXPECT_TRUE(has_error(r, "git", "`spark_namespace` (PLUGIN_SPARK_NAMESPACE) is not a k8s-proxy setting"))
+      << format("t", r);
+  EXPECT_FALSE(has_error(r, "spark", "is not a k8s-proxy setting")) << format("t", r);
+  // A key far from every k8s-proxy setting is the proxied image's business.
+  EXPECT_FALSE(has_error(r, "git", "PLUGIN_DEPTH")) << format("t", r);
+}
+
 TEST(Lint, NotAPipelineOrNotYaml) {
   EXPECT_EQ(lint("a: [").errors(), 1);
   EXPECT_EQ(lint("just: a map\n").errors(), 1);
