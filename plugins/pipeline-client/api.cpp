@@ -8,6 +8,7 @@
 #include "util/base64.hpp"
 #include "util/json.hpp"
 #include "util/strings.hpp"
+#include "yaml/bounded.hpp"
 
 namespace sg::pipeline_client {
 
@@ -238,9 +239,11 @@ namespace {
 // A kubeconfig is a YAML map with clusters (yaml-cpp also reads JSON).
 bool looks_like_kubeconfig(const std::string& text) {
   try {
-    auto doc = YAML::Load(text);
+    // The server's text: loaded within common/yaml's limits (size, depth,
+    // aliases), so a hostile reply cannot expand to billions of nodes.
+    auto doc = yaml::load(text, "the kubeconfig");
     return doc.IsMap() && doc["clusters"] && doc["clusters"].IsSequence();
-  } catch (const YAML::Exception&) {
+  } catch (const yaml::YamlError&) {
     return false;
   }
 }
@@ -270,7 +273,7 @@ std::optional<std::string> decode_kubeconfig(std::string_view body, std::string*
 std::vector<std::string> kubeconfig_secrets(const std::string& kubeconfig) {
   std::vector<std::string> out;
   try {
-    auto users = YAML::Load(kubeconfig)["users"];
+    auto users = yaml::load(kubeconfig, "the kubeconfig")["users"];
     if (!users || !users.IsSequence()) return out;
     for (const auto& u : users) {
       auto user = u["user"];
@@ -292,6 +295,8 @@ std::vector<std::string> kubeconfig_secrets(const std::string& kubeconfig) {
     }
   } catch (const YAML::Exception&) {
     // Not YAML: decode_kubeconfig already refused it.
+  } catch (const yaml::YamlError&) {
+    // Beyond the limits: decode_kubeconfig already refused it.
   }
   return out;
 }

@@ -192,6 +192,18 @@ TEST(Api, KubeconfigInEveryForm) {
   EXPECT_NE(error.find("data"), std::string::npos);
   EXPECT_FALSE(decode_kubeconfig("<html>gateway</html>", &error));
   EXPECT_FALSE(decode_kubeconfig(R"({"data":"not a kubeconfig"})", &error));
+  // An alias bomb in a reply is refused at once, not expanded.
+  std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 9; ++i) {
+    auto prev = "*a" + std::to_string(i - 1);
+    bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [" + prev;
+    for (int j = 1; j < 9; ++j)
+      bomb += ", " + prev;
+    bomb += "]\n";
+  }
+  bomb += "clusters: *a8\nusers: *a8\n";
+  EXPECT_FALSE(decode_kubeconfig(bomb, &error));
+  EXPECT_TRUE(kubeconfig_secrets(bomb).empty());
 }
 
 TEST(Api, KubeconfigSecretsAreOnlyTheCredentials) {
