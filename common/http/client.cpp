@@ -47,6 +47,7 @@ struct Transfer {
   std::size_t max_body = default_max_body_bytes;
   std::size_t max_line = default_max_line_bytes;
   std::size_t line_len = 0;  // bytes of the stream's current, unfinished line
+  bool split_long_lines = false;
   Overflow overflow = Overflow::None;
   std::exception_ptr callback_error;  // thrown by on_line; must not cross curl's C frames
   const CancelToken* cancel = nullptr;
@@ -91,12 +92,18 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
   // counting from the chunk's last newline bounds what the line buffer holds.
   auto nl = chunk.rfind('\n');
   t->line_len = nl == std::string_view::npos ? t->line_len + chunk.size() : chunk.size() - nl - 1;
-  if (t->line_len > t->max_line) {
+  if (t->line_len > t->max_line && !t->split_long_lines) {
     t->overflow = Overflow::Line;
     return 0;
   }
   try {
-    if (!t->lines.feed(chunk, *t->on_line)) {
+    bool more = t->lines.feed(chunk, *t->on_line);
+    if (more && t->line_len > t->max_line) {
+      // The unfinished line goes out as a piece of its own.
+      more = t->lines.finish(*t->on_line);
+      t->line_len = 0;
+    }
+    if (!more) {
       t->stopped_by_callback = true;
       return 0;  // makes curl abort the transfer
     }
@@ -252,6 +259,7 @@ Response Client::perform_once(Handle& h, const Request& req, const std::function
   t.curl = c;
   t.max_body = req.max_body_bytes.value_or(options_.max_body_bytes);
   t.max_line = options_.max_line_bytes;
+  t.split_long_lines = req.split_long_lines;
 
   std::string url = req.url;
   curl_slist* connect_to = nullptr;

@@ -70,6 +70,10 @@ struct Request {
   bool retry = true;
   Deadline deadline;                          // the earlier of this and Options::deadline applies
   std::optional<std::size_t> max_body_bytes;  // default Options::max_body_bytes
+  // A stream line over max_line_bytes is delivered in pieces of about that
+  // size instead of failing the stream (a container's log may hold a
+  // line of any length; a watch event may not).
+  bool split_long_lines = false;
 };
 
 struct Response {

@@ -69,7 +69,7 @@ http::Response Client::send(const std::string& method, const std::string& path, 
                             const std::string& content_type, std::optional<bool> idempotent,
                             const std::function<bool(std::string_view)>* on_line,
                             std::optional<std::chrono::milliseconds> timeout, std::optional<std::size_t> max_body_bytes,
-                            http::Deadline deadline) {
+                            http::Deadline deadline, bool split_long_lines) {
   auto until = this->deadline();
   if (deadline && (!until || *deadline < *until)) until = deadline;
   for (int attempt = 0;; ++attempt) {
@@ -81,6 +81,7 @@ http::Response Client::send(const std::string& method, const std::string& path, 
     req.timeout = timeout;
     req.deadline = until;
     req.max_body_bytes = max_body_bytes;
+    req.split_long_lines = split_long_lines;
     req.headers.emplace_back("Accept", "application/json");
     if (!content_type.empty()) req.headers.emplace_back("Content-Type", content_type);
     if (auto auth = credentials_->authorization(); !auth.empty()) req.headers.emplace_back("Authorization", auth);
@@ -241,8 +242,8 @@ std::string Client::get_text(const std::string& path) {
 }
 
 http::Response Client::stream(const std::string& path_and_query, const std::function<bool(std::string_view)>& on_line,
-                              std::chrono::milliseconds timeout, http::Deadline deadline) {
-  return send("GET", path_and_query, {}, {}, true, &on_line, timeout, {}, deadline);
+                              std::chrono::milliseconds timeout, http::Deadline deadline, bool split_long_lines) {
+  return send("GET", path_and_query, {}, {}, true, &on_line, timeout, {}, deadline, split_long_lines);
 }
 
 Config resolve_config(const ConfigSources& s) {

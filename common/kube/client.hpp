@@ -113,9 +113,10 @@ class Client {
   // GET streaming lines (watches, log follows); `timeout` 0 = none. Returns the
   // response (status, and the body only when it was not a success). The
   // stream ends by `deadline` or the client's deadline, whichever is first
-  // (http::DeadlineExceeded).
+  // (http::DeadlineExceeded). A line over max_line_bytes fails the stream
+  // (http::ResponseTooLarge) unless `split_long_lines`.
   http::Response stream(const std::string& path_and_query, const std::function<bool(std::string_view)>& on_line,
-                        std::chrono::milliseconds timeout, http::Deadline deadline = {});
+                        std::chrono::milliseconds timeout, http::Deadline deadline = {}, bool split_long_lines = false);
 
   const Config& config() const { return config_; }
   const std::string& default_namespace() const { return config_.namespace_; }
@@ -130,7 +131,8 @@ class Client {
                       const std::string& content_type, std::optional<bool> idempotent = {},
                       const std::function<bool(std::string_view)>* on_line = nullptr,
                       std::optional<std::chrono::milliseconds> timeout = {},
-                      std::optional<std::size_t> max_body_bytes = {}, http::Deadline deadline = {});
+                      std::optional<std::size_t> max_body_bytes = {}, http::Deadline deadline = {},
+                      bool split_long_lines = false);
   json expect_json(const http::Response& resp, const std::string& verb, const std::string& what);
   std::shared_ptr<http::Client> transport();
 

@@ -102,7 +102,9 @@ LogEnd follow_logs(Client& client, const std::string& ns, const std::string& pod
             if (resume.accept(*line) && !on_line(line->text)) stopped = true;
             return !stopped;
           },
-          timeout, options.deadline);
+          // A container may write a line of any length; show it in pieces
+          // rather than fail the follow.
+          timeout, options.deadline, true);
     } catch (const http::DeadlineExceeded&) {
       return LogEnd::Deadline;
     } catch (const http::TransportError& e) {

@@ -48,7 +48,8 @@ enum class LogEnd { ContainerTerminated, PodGone, Deadline, Stopped };
 
 // Calls on_line for every new line (without the timestamp). Waits while the
 // container is still being created, resumes after drops, and returns once the
-// container has terminated and its last lines are delivered.
+// container has terminated and its last lines are delivered. A line longer
+// than the client's max_line_bytes arrives in pieces of about that size.
 LogEnd follow_logs(Client& client, const std::string& ns, const std::string& pod,
                    const std::function<bool(std::string_view)>& on_line, const LogFollowOptions& options = {});
 

@@ -251,6 +251,33 @@ TEST(HttpClient, AStreamLineOverTheCapFailsTheStream) {
   EXPECT_EQ(lines, std::vector<std::string>{"short"});
 }
 
+TEST(HttpClient, ALongLineCanBeDeliveredInPiecesInstead) {
+  HttpTestServer server([&](const ReceivedRequest&) {
+    Reply r;
+    r.stream = [](std::ostream& out) { out << "short\n" << std::string(100 * 1024, 'z') << "\nend\n" << std::flush; };
+    return r;
+  });
+  auto o = fast_retries();
+  o.max_line_bytes = 32 * 1024;
+  http::Client c(o);
+  std::vector<std::string> lines;
+  auto r = c.stream_lines({.url = server.url(), .split_long_lines = true}, [&](std::string_view l) {
+    lines.emplace_back(l);
+    return true;
+  });
+  EXPECT_EQ(r.status, 200);
+  ASSERT_GE(lines.size(), 5u);
+  EXPECT_EQ(lines.front(), "short");
+  EXPECT_EQ(lines.back(), "end");
+  std::size_t total = 0;
+  for (std::size_t i = 1; i + 1 < lines.size(); ++i) {
+    EXPECT_LE(lines[i].size(), 48u * 1024) << i;
+    EXPECT_EQ(lines[i].find_first_not_of('z'), std::string::npos) << i;
+    total += lines[i].size();
+  }
+  EXPECT_EQ(total, 100u * 1024);
+}
+
 TEST(HttpClient, TheDeadlineBoundsAllAttemptsOfASlowServer) {
   std::atomic<bool> stop{false};
   HttpTestServer server([&](const ReceivedRequest&) {

@@ -308,6 +308,34 @@ TEST(KubeClient, WaitTimesOutWithTheLastState) {
   }
 }
 
+// The run's time limit given to the client ends a watch that has nothing to
+// report and every later request; a cleanup then gets a limit of its own.
+TEST(KubeClient, TheClientDeadlineEndsAWatchAndLaterRequests) {
+  ScopedNamespace ns("sg-deadline");
+  auto c = KubeEnv::get().admin();
+  auto idle = configmap("idle", {{"k", "v"}});
+  idle["metadata"]["labels"] = {{"sg-test", "idle"}};
+  c.create(res::configmaps, ns.name(), idle);
+  auto start = std::chrono::steady_clock::now();
+  c.set_deadline(start + std::chrono::seconds(2));
+  // The selector leaves out the namespace's kube-root-ca.crt.
+  kube::Watcher w(c, res::configmaps, ns.name(), {.label_selector = "sg-test=idle"});
+  int events = 0;
+  auto end = w.run([&](const kube::WatchEvent&) {
+    ++events;
+    return true;
+  });
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(end, kube::WatchEnd::Deadline);
+  EXPECT_EQ(events, 1);  // the initial ADDED
+  EXPECT_GE(took, std::chrono::milliseconds(1900));
+  EXPECT_LT(took, std::chrono::seconds(4));
+  EXPECT_THROW(c.get(res::configmaps, ns.name(), "idle"), http::DeadlineExceeded);
+  c.set_deadline(std::chrono::steady_clock::now() + std::chrono::seconds(10));
+  EXPECT_TRUE(c.remove(res::configmaps, ns.name(), "idle"));
+  c.set_deadline(std::nullopt);
+}
+
 // A pod that writes a line every 250 ms; the API server restarts while its
 // log is followed. Every line arrives exactly once, in order.
 TEST(KubeClient, LogFollowSurvivesAStreamDrop) {
