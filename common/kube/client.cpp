@@ -156,11 +156,28 @@ ListResult Client::list(const Resource& r, const std::string& ns, const ListOpti
       continue;
     }
     auto doc = expect_json(resp, "list", describe(r, ns));
-    for (auto& item : doc["items"])
-      out.items.push_back(std::move(item));
-    const auto& meta = doc["metadata"];
-    out.resource_version = meta.value("resourceVersion", "");
-    cont = meta.value("continue", "");
+    std::string next;
+    try {
+      auto items = util::optional_field<json>(doc, "items", "list").value_or(json::array());
+      if (!items.is_array()) throw util::JsonError("list.items: expected an array, got " + util::json_kind(items));
+      for (auto& item : items)
+        out.items.push_back(std::move(item));
+      auto meta = util::optional_field<json>(doc, "metadata", "list").value_or(json::object());
+      out.resource_version = util::optional_field<std::string>(meta, "resourceVersion", "list.metadata").value_or("");
+      next = util::optional_field<std::string>(meta, "continue", "list.metadata").value_or("");
+    } catch (const util::JsonError& e) {
+      throw Error("list " + describe(r, ns) + ": the API server's answer is not a list (" + e.what() + ")",
+                  "check that " + http::url_for_message(config_.server) + " is a Kubernetes API server");
+    }
+    if (!next.empty() && next == cont) {
+      throw Error("list " + describe(r, ns) + ": the API server sent the same continue token twice",
+                  "check that " + http::url_for_message(config_.server) + " is a Kubernetes API server");
+    }
+    cont = next;
+    if (out.items.size() > opts.max_items) {
+      throw Error("list " + describe(r, ns) + ": more than " + std::to_string(opts.max_items) + " objects",
+                  "narrow the list with a label or field selector");
+    }
     if (cont.empty()) break;
   }
   return out;

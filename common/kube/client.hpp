@@ -59,6 +59,8 @@ struct ListOptions {
   std::string label_selector;
   std::string field_selector;
   int limit = 500;  // page size; every page is fetched
+  // A server that keeps sending pages cannot grow the result without end.
+  std::size_t max_items = 100'000;
   std::string resource_version;
 };
 
@@ -121,6 +123,7 @@ class Client {
   const Config& config() const { return config_; }
   const std::string& default_namespace() const { return config_.namespace_; }
   const CancelToken* cancel() const { return options_.cancel; }
+  const ClientOptions& options() const { return options_; }
   // Moves the time limit of every later request (a cleanup gets its own,
   // short one, after the run's has passed).
   void set_deadline(http::Deadline deadline);

@@ -137,6 +137,14 @@ json wait_for(Client& client, const Resource& r, const std::string& ns, const st
   if (outcome && outcome->state == WaitState::Failed) {
     throw Error(what + ": " + describe(r, ns, name) + " " + outcome->message);
   }
+  // The run's time limit (the client's deadline) may end the wait first.
+  if (auto run_deadline = client.deadline();
+      run_deadline && *run_deadline < deadline && std::chrono::steady_clock::now() >= *run_deadline) {
+    throw Error(
+        "the time limit ran out while waiting for " + what + " of " + describe(r, ns, name) +
+            "; last state: " + last.message,
+        "raise " + client.options().deadline_setting + ", or look at the object's events with kubectl describe");
+  }
   throw Error("timed out after " + settings::format_duration(timeout) + " waiting for " + what + " of " +
                   describe(r, ns, name) + "; last state: " + last.message,
               "raise the timeout, or look at the object's events with kubectl describe");

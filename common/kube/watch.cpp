@@ -39,7 +39,20 @@ WatchEvent parse_watch_line(std::string_view line) {
   if (!doc.is_object() || !doc.contains("type") || !doc["type"].is_string()) {
     throw Error("malformed watch event from the API server: " + log::peer_text(line, 120));
   }
-  return {doc["type"].get<std::string>(), doc.value("object", json::object())};
+  auto object = doc.value("object", json::object());
+  // The bookkeeping reads these; a wrong type is a malformed event, not a
+  // crash further down.
+  try {
+    if (!object.is_object()) throw util::JsonError("object: expected an object, got " + util::json_kind(object));
+    if (auto meta = util::optional_field<json>(object, "metadata", "object")) {
+      for (const char* key : {"uid", "name", "namespace", "resourceVersion"})
+        util::optional_field<std::string>(*meta, key, "object.metadata");
+    }
+  } catch (const util::JsonError& e) {
+    throw Error("malformed watch event from the API server (" + std::string(e.what()) +
+                "): " + log::peer_text(line, 120));
+  }
+  return {doc["type"].get<std::string>(), std::move(object)};
 }
 
 std::vector<WatchEvent> WatchState::initial(const ListResult& list) {
@@ -116,6 +129,7 @@ WatchEnd Watcher::run(const std::function<bool(const WatchEvent&)>& handler,
   }
   const auto what = describe(resource_, ns_);
   ListOptions lo{.label_selector = options_.label_selector, .field_selector = options_.field_selector};
+  lo.max_items = options_.max_objects;
   auto past_deadline = [&] { return deadline && clock::now() >= *deadline; };
   auto cancel = client_.cancel();
   auto pause = [&](std::chrono::milliseconds d) {
@@ -179,7 +193,8 @@ WatchEnd Watcher::run(const std::function<bool(const WatchEvent&)>& handler,
             auto ev = parse_watch_line(line);
             got_events = true;
             if (ev.type == "ERROR") {
-              int code = ev.object.value("code", 0);
+              const auto& c = ev.object.contains("code") ? ev.object["code"] : json();
+              auto code = c.is_number_integer() ? c.get<std::int64_t>() : 0;
               if (code == 410) {
                 gone = true;
               } else {
@@ -187,7 +202,12 @@ WatchEnd Watcher::run(const std::function<bool(const WatchEvent&)>& handler,
               }
               return false;
             }
-            if (auto deliver = state.apply(ev)) {
+            auto deliver = state.apply(ev);
+            if (state.size() > options_.max_objects) {
+              throw Error("watch " + what + ": more than " + std::to_string(options_.max_objects) + " objects",
+                          "narrow the watch with a label or field selector");
+            }
+            if (deliver) {
               if (!handler(*deliver)) {
                 stopped = true;
                 return false;

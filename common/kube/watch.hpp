@@ -54,6 +54,9 @@ struct WatchOptions {
   std::string resource_version;
   std::chrono::seconds server_timeout{300};  // timeoutSeconds per watch request
   std::chrono::milliseconds max_backoff{5'000};
+  // Objects tracked at once; a server that invents objects without end
+  // cannot grow the state without end.
+  std::size_t max_objects = 100'000;
 };
 
 enum class WatchEnd { Stopped, Deadline };

@@ -424,3 +424,117 @@ TEST(HostileWatch, HalfAnEventThenSilenceEndsAtTheDeadline) {
 }
 
 }  // namespace sg::testing
+
+namespace sg::testing {
+namespace {
+
+// Answers list requests with `list_body` and watch requests by sending what
+// `watch` writes (chunked), then closing.
+RawPeer::Behaviour list_then_watch(std::string list_body, std::function<std::string(int)> watch_event) {
+  return [list_body = std::move(list_body), watch_event = std::move(watch_event)](RawPeer& p, int fd) {
+    for (int request = 0; request < 4 && !p.stopping(); ++request) {
+      auto head = p.read_head(fd);
+      if (head.empty()) return;
+      if (head.find("watch=1") == std::string::npos) {
+        p.send_all(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                           std::to_string(list_body.size()) + "\r\n\r\n" + list_body);
+        continue;
+      }
+      if (!p.send_all(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"))
+        return;
+      for (int i = 0; i < 100'000; ++i) {
+        auto ev = watch_event(i);
+        if (ev.empty() || !p.send_all(fd, chunk(ev))) break;
+      }
+      p.send_all(fd, "0\r\n\r\n");
+      return;
+    }
+  };
+}
+
+const std::string kEmptyList =
+    R"({"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":"5"},"items":[]})";
+
+}  // namespace
+
+TEST(HostileWatch, EndlessNewObjectsStopAtTheObjectCap) {
+  RawPeer peer(list_then_watch(kEmptyList, [](int i) {
+    auto n = std::to_string(i);
+    return R"({"type":"ADDED","object":{"metadata":{"name":"o)" + n + R"(","uid":"u)" + n + R"(","resourceVersion":")" +
+           std::to_string(10 + i) + "\"}}}\n";
+  }));
+  auto start = clock::now();
+  auto kube = kube_client(peer.url(), start + 10s);
+  kube::Watcher w(kube, kube::resources::configmaps, "ci", {.max_objects = 500});
+  int events = 0;
+  try {
+    w.run([&](const kube::WatchEvent&) { return ++events < 1'000'000; });
+    FAIL() << "the watch accepted " << events << " objects";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("more than 500 objects"), std::string::npos) << e.what();
+    EXPECT_NE(e.hint().find("selector"), std::string::npos) << e.hint();
+  }
+  EXPECT_EQ(events, 500);
+  EXPECT_LT(seconds_since(start), 5.0);
+}
+
+TEST(HostileWatch, WrongTypedFieldsAreAMalformedEventNotACrash) {
+  RawPeer peer(list_then_watch(kEmptyList, [](int i) {
+    return i == 0 ? std::string(R"({"type":"ADDED","object":{"metadata":{"name":"a","uid":7}}})") + "\n"
+                  : std::string();
+  }));
+  auto kube = kube_client(peer.url(), clock::now() + 10s);
+  kube::Watcher w(kube, kube::resources::configmaps, "ci");
+  try {
+    w.run([](const kube::WatchEvent&) { return true; });
+    FAIL();
+  } catch (const Error& e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find("malformed watch event from the API server (object.metadata.uid: expected a string"),
+              std::string::npos)
+        << what;
+  }
+}
+
+TEST(HostileHttp, AListThatNeverEndsIsRefused) {
+  // The same continue token forever, and pages that pile up.
+  RawPeer same_token([](RawPeer& p, int fd) {
+    while (!p.stopping()) {
+      if (p.read_head(fd).empty()) return;
+      std::string page =
+          R"({"kind":"PodList","apiVersion":"v1","metadata":{"continue":"again"},"items":[{"metadata":{"name":"a"}}]})";
+      if (!p.send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(page.size()) + "\r\n\r\n" + page))
+        return;
+    }
+  });
+  auto kube = kube_client(same_token.url(), clock::now() + 10s);
+  try {
+    kube.list(kube::resources::pods, "ci");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("the same continue token twice"), std::string::npos) << e.what();
+  }
+  std::atomic<int> pages{0};
+  RawPeer piling([&](RawPeer& p, int fd) {
+    while (!p.stopping()) {
+      if (p.read_head(fd).empty()) return;
+      std::string items;
+      for (int i = 0; i < 100; ++i)
+        items += std::string(i ? "," : "") + R"({"metadata":{"name":"p"}})";
+      std::string page = R"({"kind":"PodList","apiVersion":"v1","metadata":{"continue":"t)" + std::to_string(++pages) +
+                         R"("},"items":[)" + items + "]}";
+      if (!p.send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(page.size()) + "\r\n\r\n" + page))
+        return;
+    }
+  });
+  auto kube2 = kube_client(piling.url(), clock::now() + 10s);
+  try {
+    kube2.list(kube::resources::pods, "ci", {.limit = 100, .max_items = 1000});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("more than 1000 objects"), std::string::npos) << e.what();
+  }
+  EXPECT_LE(pages.load(), 12);
+}
+
+}  // namespace sg::testing
