@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kube/watch.hpp"
+#include "log/redactor.hpp"
 #include "settings/parse.hpp"
 #include "util/strings.hpp"
 
@@ -10,27 +11,55 @@ namespace sg::kube {
 namespace conditions {
 namespace {
 
+// obj[key] when obj is an object and the value a string, else "": the
+// server's objects are read without trusting their shape.
+std::string text(const json& obj, const char* key) {
+  if (!obj.is_object()) return {};
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+const json& section(const json& obj, const char* key) {
+  static const json empty = json::object();
+  if (!obj.is_object()) return empty;
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_object() ? *it : empty;
+}
+
+// A server-written reason or message, fit for one line of a message.
+std::string said(const json& obj, const char* key) {
+  return log::peer_text(text(obj, key), 300);
+}
+
 const json* find_condition(const json& obj, const std::string& type) {
-  if (!obj.contains("status") || !obj["status"].contains("conditions")) return nullptr;
-  for (const auto& c : obj["status"]["conditions"]) {
-    if (c.value("type", "") == type) return &c;
+  const auto& status = section(obj, "status");
+  auto it = status.find("conditions");
+  if (it == status.end() || !it->is_array()) return nullptr;
+  for (const auto& c : *it) {
+    if (text(c, "type") == type) return &c;
   }
   return nullptr;
 }
 
 bool condition_true(const json& obj, const std::string& type) {
   const auto* c = find_condition(obj, type);
-  return c && c->value("status", "") == "True";
+  return c && text(*c, "status") == "True";
 }
 
-std::int64_t int_at(const json& obj, const char* section, const char* key) {
-  if (!obj.contains(section) || !obj[section].contains(key) || !obj[section][key].is_number()) return 0;
-  return obj[section][key].get<std::int64_t>();
+std::int64_t int_at(const json& obj, const char* name, const char* key) {
+  const auto& sec = section(obj, name);
+  auto it = sec.find(key);
+  return it != sec.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
 }
 
 bool generation_observed(const json& obj) {
-  auto gen = obj.contains("metadata") ? obj["metadata"].value("generation", std::int64_t{0}) : 0;
-  return int_at(obj, "status", "observedGeneration") >= gen;
+  return int_at(obj, "status", "observedGeneration") >= int_at(obj, "metadata", "generation");
+}
+
+std::int64_t replicas_wanted(const json& obj) {
+  const auto& spec = section(obj, "spec");
+  auto it = spec.find("replicas");
+  return it != spec.end() && it->is_number_integer() ? it->get<std::int64_t>() : 1;
 }
 
 }  // namespace
@@ -38,13 +67,16 @@ bool generation_observed(const json& obj) {
 Condition pod_phase(std::vector<std::string> phases) {
   return [phases](const json* obj) -> Verdict {
     if (!obj) return {WaitState::Pending, "pod does not exist yet"};
-    auto phase = (*obj)["status"].value("phase", "Pending");
+    const auto& status = section(*obj, "status");
+    auto phase = text(status, "phase");
+    if (phase.empty()) phase = "Pending";
     if (std::find(phases.begin(), phases.end(), phase) != phases.end()) return {WaitState::Done, phase};
     if (phase == "Failed") {
-      return {WaitState::Failed, "pod failed: " + (*obj)["status"].value("reason", std::string("unknown reason")) +
-                                     " " + (*obj)["status"].value("message", "")};
+      auto reason = said(status, "reason");
+      return {WaitState::Failed, "pod failed: " + (reason.empty() ? std::string("unknown reason") : reason) + " " +
+                                     said(status, "message")};
     }
-    return {WaitState::Pending, "phase " + phase};
+    return {WaitState::Pending, "phase " + log::peer_text(phase, 64)};
   };
 }
 
@@ -54,7 +86,7 @@ Condition job_finished() {
     if (condition_true(*obj, "Complete")) return {WaitState::Done, "complete"};
     if (condition_true(*obj, "Failed")) {
       const auto* c = find_condition(*obj, "Failed");
-      return {WaitState::Failed, "job failed: " + c->value("reason", "") + ": " + c->value("message", "")};
+      return {WaitState::Failed, "job failed: " + said(*c, "reason") + ": " + said(*c, "message")};
     }
     return {WaitState::Pending, "active " + std::to_string(int_at(*obj, "status", "active")) + ", succeeded " +
                                     std::to_string(int_at(*obj, "status", "succeeded")) + ", failed " +
@@ -66,10 +98,10 @@ Condition deployment_rolled_out() {
   return [](const json* obj) -> Verdict {
     if (!obj) return {WaitState::Pending, "deployment does not exist yet"};
     const auto* progressing = find_condition(*obj, "Progressing");
-    if (progressing && progressing->value("reason", "") == "ProgressDeadlineExceeded") {
-      return {WaitState::Failed, "deployment exceeded its progress deadline: " + progressing->value("message", "")};
+    if (progressing && text(*progressing, "reason") == "ProgressDeadlineExceeded") {
+      return {WaitState::Failed, "deployment exceeded its progress deadline: " + said(*progressing, "message")};
     }
-    auto want = obj->contains("spec") ? (*obj)["spec"].value("replicas", std::int64_t{1}) : 1;
+    auto want = replicas_wanted(*obj);
     auto updated = int_at(*obj, "status", "updatedReplicas");
     auto available = int_at(*obj, "status", "availableReplicas");
     auto total = int_at(*obj, "status", "replicas");
@@ -84,11 +116,11 @@ Condition deployment_rolled_out() {
 Condition statefulset_ready() {
   return [](const json* obj) -> Verdict {
     if (!obj) return {WaitState::Pending, "statefulset does not exist yet"};
-    auto want = obj->contains("spec") ? (*obj)["spec"].value("replicas", std::int64_t{1}) : 1;
+    auto want = replicas_wanted(*obj);
     auto ready = int_at(*obj, "status", "readyReplicas");
     auto updated = int_at(*obj, "status", "updatedReplicas");
-    const auto& st = obj->contains("status") ? (*obj)["status"] : json::object();
-    bool revision_done = st.value("currentRevision", "") == st.value("updateRevision", "");
+    const auto& st = section(*obj, "status");
+    bool revision_done = text(st, "currentRevision") == text(st, "updateRevision");
     if (generation_observed(*obj) && ready >= want && (revision_done || updated >= want)) {
       return {WaitState::Done, "ready"};
     }

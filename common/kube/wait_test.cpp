@@ -73,4 +73,21 @@ TEST(WaitConditions, Deleted) {
   EXPECT_EQ(c(nullptr).state, WaitState::Done);
 }
 
+TEST(WaitConditions, ServerTextIsEscapedAndWrongShapesAreNotACrash) {
+  auto pod = conditions::pod_phase({"Succeeded"});
+  json failed = {{"status", {{"phase", "Failed"}, {"reason", "Evicted"}, {"message", "low\nerror: fake line"}}}};
+  auto v = pod(&failed);
+  EXPECT_EQ(v.state, WaitState::Failed);
+  EXPECT_EQ(v.message.find('\n'), std::string::npos) << v.message;
+  EXPECT_NE(v.message.find("low\\nerror: fake line"), std::string::npos) << v.message;
+  json odd = {{"status", {{"phase", 7}, {"conditions", "none"}}}, {"spec", {{"replicas", "three"}}}};
+  EXPECT_EQ(pod(&odd).state, WaitState::Pending);
+  EXPECT_EQ(conditions::job_finished()(&odd).state, WaitState::Pending);
+  EXPECT_EQ(conditions::deployment_rolled_out()(&odd).state, WaitState::Pending);
+  json not_an_object = json::array({1, 2});
+  EXPECT_EQ(conditions::statefulset_ready()(&not_an_object).state, WaitState::Pending);
+  json job = {{"status", {{"conditions", {{{"type", "Failed"}, {"status", "True"}, {"reason", 5}}}}}}};
+  EXPECT_EQ(conditions::job_finished()(&job).state, WaitState::Failed);
+}
+
 }  // namespace sg::kube
