@@ -40,13 +40,14 @@ std::string host_of(const std::string& url) {
   return url.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
 
-enum class Overflow { None, Body, Line };
+enum class Overflow { None, Body, Line, Headers };
 
 struct Transfer {
   const std::function<bool(std::string_view)>* on_line = nullptr;
   std::size_t max_body = default_max_body_bytes;
   std::size_t max_line = default_max_line_bytes;
   std::size_t line_len = 0;  // bytes of the stream's current, unfinished line
+  std::size_t header_bytes = 0;
   bool split_long_lines = false;
   Overflow overflow = Overflow::None;
   std::exception_ptr callback_error;  // thrown by on_line; must not cross curl's C frames
@@ -62,6 +63,13 @@ struct Transfer {
 size_t on_header(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   std::string_view line(data, size * n);
+  // curl bounds one header line, not how many come: a peer could send
+  // headers until the deadline.
+  t->header_bytes += line.size();
+  if (t->header_bytes > max_header_bytes) {
+    t->overflow = Overflow::Headers;
+    return 0;
+  }
   if (line.starts_with("HTTP/")) {
     // A new status line (after a redirect or 100-continue) starts over.
     t->response->headers.clear();
@@ -160,6 +168,7 @@ std::string url_for_message(const std::string& url) {
 std::string size_text(std::size_t bytes) {
   constexpr std::size_t mib = std::size_t{1} << 20;
   if (bytes >= mib && bytes % mib == 0) return std::to_string(bytes / mib) + " MiB";
+  if (bytes >= 1024 && bytes % 1024 == 0) return std::to_string(bytes / 1024) + " KiB";
   return std::to_string(bytes) + " bytes";
 }
 
@@ -347,14 +356,17 @@ Response Client::perform_once(Handle& h, const Request& req, const std::function
   auto shown = url_for_message(req.url);
   if (t.overflow != Overflow::None || rc == CURLE_FILESIZE_EXCEEDED) {
     bool line = t.overflow == Overflow::Line;
-    auto limit = line ? t.max_line : t.max_body;
-    std::string raise = options_.size_setting.empty() ? std::string()
-                                                      : "if it really sends this much, raise " + options_.size_setting +
-                                                            " (now " + size_text(limit) + "); otherwise ";
-    throw ResponseTooLarge(method + " " + shown + ": the server sent " +
-                               (line ? "a line longer than the " + size_text(limit) + " limit"
-                                     : "a response body larger than the " + size_text(limit) + " limit") +
-                               "; it was dropped unread",
+    bool head = t.overflow == Overflow::Headers;
+    auto limit = head ? max_header_bytes : line ? t.max_line : t.max_body;
+    std::string what = head   ? "response headers larger than the " + size_text(limit) + " limit"
+                       : line ? "a line longer than the " + size_text(limit) + " limit"
+                              : "a response body larger than the " + size_text(limit) + " limit";
+    // The header cap is fixed: no real server comes near it.
+    std::string raise = options_.size_setting.empty() || head
+                            ? std::string()
+                            : "if it really sends this much, raise " + options_.size_setting + " (now " +
+                                  size_text(limit) + "); otherwise ";
+    throw ResponseTooLarge(method + " " + shown + ": the server sent " + what + "; it was dropped unread",
                            raise + "check that " + origin_of(req.url) + " is the server it should be", limit);
   }
   if (rc != CURLE_OK) {

@@ -36,6 +36,9 @@ using Deadline = std::optional<std::chrono::steady_clock::time_point>;
 // caps keep a plugin's memory bounded whatever it sends.
 inline constexpr std::size_t default_max_body_bytes = std::size_t{16} << 20;
 inline constexpr std::size_t default_max_line_bytes = std::size_t{8} << 20;
+// All header lines of one response together (below libcurl's own 300 KiB,
+// so the error is this one and not retried).
+inline constexpr std::size_t max_header_bytes = std::size_t{256} << 10;
 
 struct Options {
   TlsOptions tls;

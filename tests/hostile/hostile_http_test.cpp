@@ -538,3 +538,36 @@ TEST(HostileHttp, AListThatNeverEndsIsRefused) {
 }
 
 }  // namespace sg::testing
+
+namespace sg::testing {
+
+TEST(HostileHttp, EndlessHeadersStopAtTheHeaderCap) {
+  RawPeer peer([](RawPeer& p, int fd) {
+    p.read_head(fd);
+    if (!p.send_all(fd, "HTTP/1.1 200 OK\r\n")) return;
+    std::string batch;
+    for (int i = 0; i < 1000; ++i)
+      batch += "X-Filler-" + std::to_string(i) + ": " + std::string(40, 'h') + "\r\n";
+    // About 60 MB of headers unless the client stops reading.
+    for (int i = 0; i < 1000 && p.send_all(fd, batch); ++i) {
+    }
+  });
+  auto start = clock::now();
+  auto kube = kube_client(peer.url(), start + 10s);
+  reset_peak_rss();
+  long rss_before = status_kb("VmRSS");
+  try {
+    kube.get(kube::resources::pods, "ci", "p");
+    FAIL();
+  } catch (const http::ResponseTooLarge& e) {
+    EXPECT_NE(std::string(e.what()).find("response headers larger than the 256 KiB limit"), std::string::npos)
+        << e.what();
+  }
+  long peak_delta_mib = (status_kb("VmHWM") - rss_before) / 1024;
+  std::cout << "endless headers: " << seconds_since(start) << " s, peak RSS +" << peak_delta_mib << " MiB\n";
+  EXPECT_LT(seconds_since(start), 3.0);
+  EXPECT_LT(peak_delta_mib, 16);
+  EXPECT_EQ(peer.connections(), 1);
+}
+
+}  // namespace sg::testing

@@ -246,7 +246,7 @@ TEST(HttpClient, AStreamLineOverTheCapFailsTheStream) {
     });
     FAIL();
   } catch (const http::ResponseTooLarge& e) {
-    EXPECT_NE(std::string(e.what()).find("a line longer than the 32768 bytes limit"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("a line longer than the 32 KiB limit"), std::string::npos) << e.what();
   }
   EXPECT_EQ(lines, std::vector<std::string>{"short"});
 }
@@ -316,6 +316,7 @@ TEST(HttpClient, UrlsInMessagesLoseTheirUserinfo) {
   EXPECT_EQ(http::url_for_message("http://127.0.0.1:1/"), "http://127.0.0.1:1/");
   EXPECT_EQ(http::size_text(std::size_t{16} << 20), "16 MiB");
   EXPECT_EQ(http::size_text(1500), "1500 bytes");
+  EXPECT_EQ(http::size_text(256 * 1024), "256 KiB");
 }
 
 class HttpTls : public ::testing::Test {
