@@ -3,10 +3,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 
 #include <gtest/gtest.h>
 
+#include "runtime/error.hpp"
 #include "workspace.hpp"
 
 namespace sg::pipeline_client {
@@ -90,6 +92,18 @@ TEST(Workspace, FilesGetTheirModes) {
   EXPECT_EQ(st.st_mode & 0777, 0600U);
   EXPECT_EQ(workspace::read_text(dir.string() + "/nope"), "");
   std::filesystem::remove_all(dir);
+}
+
+TEST(Workspace, AnEndlessDotenvIsAnErrorAfterTheCap) {
+  // A repository's .env can be a link to /dev/zero: reading stops at the cap.
+  auto start = std::chrono::steady_clock::now();
+  try {
+    workspace::read_text("/dev/zero");
+    FAIL() << "read /dev/zero to the end";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("larger than the 16 MiB limit"), std::string::npos) << e.what();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
 }  // namespace sg::pipeline_client

@@ -7,11 +7,10 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "dotenv.hpp"
 #include "runtime/error.hpp"
+#include "yaml/bounded.hpp"
 
 namespace sg::pipeline_client::workspace {
 
@@ -24,11 +23,16 @@ std::string dotenv_path(const std::string& workspace) {
 }
 
 std::string read_text(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return "";
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return "";
+  try {
+    // The workspace is the repository's: its .env may be anything, a link
+    // to /dev/zero included. The one capped reader stops past the limit.
+    return yaml::read_file(path, kMaxWorkspaceFileBytes,
+                           "pipeline-client reads and merges the workspace's .env and kubeconfig; remove or shrink it");
+  } catch (const yaml::YamlError& e) {
+    throw Error(e.what(), "the file is in the build's workspace; check what wrote it");
+  }
 }
 
 void write_atomic(const std::string& path, const std::string& content, mode_t mode, bool keep_mode) {

@@ -4,6 +4,7 @@
 // k8s-proxy) and <workspace>/.env (the shared non-secret settings).
 #include <sys/types.h>
 
+#include <cstddef>
 #include <map>
 #include <string>
 
@@ -12,7 +13,11 @@ namespace sg::pipeline_client::workspace {
 std::string kubeconfig_path(const std::string& workspace);
 std::string dotenv_path(const std::string& workspace);
 
-// "" when the file does not exist.
+// The largest workspace file (.env, kubeconfig) read: both hold a few lines.
+inline constexpr std::size_t kMaxWorkspaceFileBytes = std::size_t{16} << 20;
+
+// "" when the file does not exist; an Error when it is larger than
+// kMaxWorkspaceFileBytes or cannot be read.
 std::string read_text(const std::string& path);
 
 // Replaces `path` atomically (temporary file, then rename), creating its
