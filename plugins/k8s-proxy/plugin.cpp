@@ -150,31 +150,36 @@ void delete_step_objects(Run& run) {
 // How long a cancelled step's processes get between SIGTERM and SIGKILL. A
 // step whose PID 1 ignores SIGTERM (a shell waiting on sleep) would hold its
 // pod for the pod's default 30 s, long after the CI host gave up on us.
-constexpr int kCancelGraceSeconds = 2;
+constexpr int kCancelGraceSeconds = 1;
 // How long a cancelled run waits for its pods to be gone before it says
 // they are not.
-constexpr auto kCancelWait = std::chrono::milliseconds(4500);
+constexpr auto kCancelWait = std::chrono::milliseconds(5000);
 
 // After a signal: the Job first (so its controller creates no new pod), then
-// its pods with a short grace period (the Job's garbage collection would use
-// the pods' 30 s), then the Secret. True when all of them are gone.
+// its pods with a short grace period, then the Secret. True when all of them
+// are gone.
 bool cancel_step(Run& run) {
   auto& c = run.cleanup;
   const auto& ns = run.req.namespace_;
   auto until = clock_type::now() + kCancelWait;
   kube::ListOptions mine{.label_selector = "spotguide.io/run-id=" + run.names.run_id};
   try {
-    if (run.created_job) c.remove(res::jobs, ns, run.names.job, kube::Propagation::Background, kCancelGraceSeconds);
-    if (run.created_job) {
-      for (const auto& p : c.list(res::pods, ns, mine).items)
-        c.remove(res::pods, ns, p["metadata"]["name"].get<std::string>(), kube::Propagation::Background,
-                 kCancelGraceSeconds);
-    }
+    // Orphan: the garbage collector would delete the pods with their own
+    // 30 s grace period, and a kubelet that started that kill does not
+    // shorten it for a later request. The pods are deleted here instead.
+    if (run.created_job) c.remove(res::jobs, ns, run.names.job, kube::Propagation::Orphan);
     if (run.created_secret) c.remove(res::secrets, ns, run.names.secret);
     while (true) {
       bool job_gone = !run.created_job || !c.try_get(res::jobs, ns, run.names.job);
-      bool pods_gone = !run.created_job || c.list(res::pods, ns, mine).items.empty();
-      if (job_gone && pods_gone) return true;
+      auto pods = run.created_job ? c.list(res::pods, ns, mine).items : std::vector<nlohmann::json>{};
+      // Every round, not once: a Job controller that saw the pod end before
+      // it saw the Job go may have started a replacement.
+      for (const auto& p : pods) {
+        if (p["metadata"].value("deletionGracePeriodSeconds", kCancelGraceSeconds + 1) > kCancelGraceSeconds)
+          c.remove(res::pods, ns, p["metadata"]["name"].get<std::string>(), kube::Propagation::Background,
+                   kCancelGraceSeconds);
+      }
+      if (job_gone && pods.empty()) return true;
       if (clock_type::now() >= until) return false;
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
     }
@@ -266,7 +271,8 @@ int run_step(Run& run) {
   auto& c = run.client;
   const auto& ns = run.req.namespace_;
   auto started = clock_type::now();
-  auto deadline = started + ctx.settings.duration("timeout") + std::chrono::seconds(5);
+  // The client ends every request, retry and stream by the same time.
+  auto deadline = run.client.deadline().value_or(started + ctx.settings.duration("timeout"));
 
   if (run.req.workspace) {
     try {
@@ -365,15 +371,29 @@ int exec(Context& ctx) {
   }
   auto config = kube::config_from_settings(v, ctx.ci);
   if (!v.has("job_namespace")) req.namespace_ = config.namespace_;
-  kube::Client client(config);
+  // `timeout` bounds the whole run, every retry of every request included.
+  kube::ClientOptions bounded;
+  bounded.deadline = clock_type::now() + v.duration("timeout");
+  kube::Client client(config, bounded);
   kube::ClientOptions quiet;
   quiet.cancel = nullptr;
   kube::Client cleanup(config, quiet);
   Run run{ctx, req, names_for(req), client, cleanup, {}};
+  // The cleanup runs after the run's deadline or a signal, so it has its
+  // own short limit: an API server that stopped answering must not hold
+  // the step for the requests' timeouts times their retries.
+  auto limit_cleanup = [&](std::chrono::milliseconds allowed) { cleanup.set_deadline(clock_type::now() + allowed); };
   int code = 1;
   try {
-    code = run_step(run);
+    try {
+      code = run_step(run);
+    } catch (const http::DeadlineExceeded& e) {
+      throw Error("timed out after " + settings::format_duration(v.duration("timeout")) +
+                      " (the whole run, retries included): " + e.what(),
+                  e.hint());
+    }
   } catch (const Cancelled&) {
+    limit_cleanup(kCancelWait + std::chrono::seconds(1));
     spdlog::warn("cancelled: deleting job {}, its pod and its secret (grace period {} s)", run.names.job,
                  kCancelGraceSeconds);
     auto started = clock_type::now();
@@ -392,10 +412,12 @@ int exec(Context& ctx) {
     }
     throw;
   } catch (...) {
+    limit_cleanup(std::chrono::seconds(15));
     if (!v.flag("keep_on_failure")) delete_step_objects(run);
     cleanup_workspace(run, false);
     throw;
   }
+  limit_cleanup(std::chrono::seconds(15));
   if (code == 0 || !v.flag("keep_on_failure")) {
     delete_step_objects(run);
   } else {

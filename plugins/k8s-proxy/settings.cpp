@@ -122,7 +122,8 @@ Schema build() {
       {.name = "timeout",
        .type = Type::Duration,
        .default_value = "1h",
-       .description = "The step's time limit, enforced as the Job's activeDeadlineSeconds and by the plugin."},
+       .description = "The step's time limit, enforced as the Job's activeDeadlineSeconds and by the plugin, "
+                      "for the whole run: every retry of every request to the API server is included."},
       {.name = "unschedulable_timeout",
        .type = Type::Duration,
        .default_value = "30s",

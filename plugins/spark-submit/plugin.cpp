@@ -159,7 +159,7 @@ int status_or_kill(Context& ctx, kube::Client& c, const std::string& mode, const
 }
 
 int watch_driver(Context& ctx, kube::Client& c, const DriverSpec& d) {
-  auto deadline = clock_type::now() + ctx.settings.duration("timeout");
+  auto deadline = c.deadline().value_or(clock_type::now() + ctx.settings.duration("timeout"));
   std::string last;
   DriverState st;
   bool gone = false;
@@ -220,8 +220,8 @@ int watch_driver(Context& ctx, kube::Client& c, const DriverSpec& d) {
 // How long a cancelled application's pods get between SIGTERM and SIGKILL
 // (spark.kubernetes.appKillPodDeletionGracePeriod overrides it), and how
 // long the plugin waits for them to be gone before it says they are not.
-constexpr int kCancelGraceSeconds = 2;
-constexpr auto kCancelWait = std::chrono::milliseconds(4500);
+constexpr int kCancelGraceSeconds = 1;
+constexpr auto kCancelWait = std::chrono::milliseconds(5000);
 
 // After a signal: the driver and its executors are deleted with a short grace
 // period (their own 30 s would outlive a CI host's patience); the Service,
@@ -230,6 +230,7 @@ constexpr auto kCancelWait = std::chrono::milliseconds(4500);
 void cancel_application(Context& ctx, const kube::Client& c, const DriverSpec& d) {
   kube::ClientOptions quiet;
   quiet.cancel = nullptr;  // cleanup must run after the signal
+  quiet.deadline = clock_type::now() + kCancelWait + std::chrono::seconds(1);
   kube::Client cleanup(c.config(), quiet);
   int grace = kCancelGraceSeconds;
   if (auto it = d.properties.find("spark.kubernetes.appKillPodDeletionGracePeriod"); it != d.properties.end()) {
@@ -245,11 +246,24 @@ void cancel_application(Context& ctx, const kube::Client& c, const DriverSpec& d
   kube::ListOptions pods{.label_selector = "spark-app-selector=" + d.app_id};
   bool gone = false;
   try {
-    cleanup.remove(res::pods, d.ns, d.pod_name, kube::Propagation::Background, grace);
-    for (const auto& p : cleanup.list(res::pods, d.ns, pods).items)
-      cleanup.remove(res::pods, d.ns, p["metadata"]["name"].get<std::string>(), kube::Propagation::Background, grace);
-    while (!(gone = cleanup.list(res::pods, d.ns, pods).items.empty()) && clock_type::now() - started < kCancelWait)
+    // Executors first: deleting the driver first would have the garbage
+    // collector delete them with their own 30 s grace period, which a kubelet
+    // that started that kill does not shorten. Every round, for executors
+    // the driver started meanwhile.
+    while (true) {
+      auto items = cleanup.list(res::pods, d.ns, pods).items;
+      if ((gone = items.empty()) || clock_type::now() - started >= kCancelWait) break;
+      for (const auto& p : items) {
+        const auto& name = p["metadata"]["name"].get_ref<const std::string&>();
+        if (name != d.pod_name && p["metadata"].value("deletionGracePeriodSeconds", grace + 1) > grace)
+          cleanup.remove(res::pods, d.ns, name, kube::Propagation::Background, grace);
+      }
+      for (const auto& p : items) {
+        if (p["metadata"]["name"] == d.pod_name && p["metadata"].value("deletionGracePeriodSeconds", grace + 1) > grace)
+          cleanup.remove(res::pods, d.ns, d.pod_name, kube::Propagation::Background, grace);
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
   } catch (const Error& e) {
     spdlog::warn("cleanup of application {} was incomplete: {}", d.app_id, e.what());
   }
@@ -340,7 +354,7 @@ int submit_operator(Context& ctx, kube::Client& c, const json& app, bool wait) {
     ctx.report.line("SparkApplication " + ns + "/" + name);
     return 0;
   }
-  auto deadline = clock_type::now() + ctx.settings.duration("timeout");
+  auto deadline = c.deadline().value_or(clock_type::now() + ctx.settings.duration("timeout"));
   AppState st;
   std::string last;
   kube::Watcher w(c, kSparkApplications, ns, {.field_selector = "metadata.name=" + name});
@@ -380,12 +394,19 @@ json masked_secret(json secret) {
   return secret;
 }
 
-int exec(Context& ctx) {
+// `timeout` bounds the whole run, every retry of every request included.
+kube::ClientOptions bounded(clock_type::time_point deadline) {
+  kube::ClientOptions o;
+  o.deadline = deadline;
+  return o;
+}
+
+int run(Context& ctx, clock_type::time_point deadline) {
   const auto& v = ctx.settings;
   const auto& mode = v.str("mode");
   if (mode != "submit") {
     auto config = kube::config_from_settings(v, ctx.ci);
-    kube::Client c(config);
+    kube::Client c(config, bounded(deadline));
     return status_or_kill(ctx, c, mode, v.has("spark_namespace") ? v.str("spark_namespace") : config.namespace_);
   }
 
@@ -433,7 +454,7 @@ int exec(Context& ctx) {
       ctx.report.line("dry run: nothing was created");
       return 0;
     }
-    kube::Client c(*config);
+    kube::Client c(*config, bounded(deadline));
     return submit_operator(ctx, c, app, wait);
   }
 
@@ -451,8 +472,19 @@ int exec(Context& ctx) {
     ctx.report.line("dry run: nothing was created (app id " + d.app_id + ")");
     return 0;
   }
-  kube::Client c(*config);
+  kube::Client c(*config, bounded(deadline));
   return submit_native(ctx, c, d, wait);
+}
+
+int exec(Context& ctx) {
+  const auto& timeout = ctx.settings.duration("timeout");
+  try {
+    return run(ctx, clock_type::now() + timeout);
+  } catch (const http::DeadlineExceeded& e) {
+    throw Error(
+        "timed out after " + settings::format_duration(timeout) + " (the whole run, retries included): " + e.what(),
+        e.hint() + " (an application already submitted keeps running)");
+  }
 }
 
 }  // namespace

@@ -160,7 +160,8 @@ Schema build() {
       {.name = "timeout",
        .type = Type::Duration,
        .default_value = "24h",
-       .description = "Give up waiting after this long (the application keeps running)."},
+       .description = "Time limit of the whole run, every retry of every request to the API server included; "
+                      "a submitted application keeps running when it passes."},
       {.name = "backend",
        .type = Type::Enum,
        .default_value = "native",

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runner_emulator.hpp"
+#include "silent_port.hpp"
 #include "test_paths.hpp"
 #include "util/process.hpp"
 
@@ -67,6 +68,17 @@ TEST(K8sProxyFixtures, ZeppelinRunStep) {
        {"PLUGIN_NOTEBOOK_NAME", "PLUGIN_NOTEBOOK_FILE_PATH", "PLUGIN_NOTEBOOK_STATE", "PLUGIN_ZEPPELIN_ENDPOINT"}) {
     EXPECT_TRUE(data.contains(key)) << key;
   }
+}
+
+// `timeout` bounds the whole run, every retry of every request included: an
+// API server that accepts connections and never answers must not hold the
+// step for the requests' own timeouts times their retries.
+TEST(K8sProxyTimeout, ASilentApiServerFailsTheStepWithinTheTimeout) {
+  expect_silent_server_ends_at_timeout(bin_dir() + "/k8s-proxy", {{"PATH", "/usr/bin:/bin"},
+                                                                  {"PLUGIN_ORIGINAL_IMAGE", "busybox"},
+                                                                  {"PLUGIN_ORIGINAL_COMMANDS", "echo hi"},
+                                                                  {"PLUGIN_WORKSPACE", "false"},
+                                                                  {"PLUGIN_JOB_NAMESPACE", "default"}});
 }
 
 }  // namespace sg::testing

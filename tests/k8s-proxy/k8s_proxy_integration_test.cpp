@@ -308,7 +308,11 @@ TEST(K8sProxy, RealNodeSigtermRemovesAStepThatIgnoresSigterm) {
   if (claims_done) {
     EXPECT_TRUE(gone) << "claimed a finished cleanup, but the Job or pod is still there";
   }
-  EXPECT_TRUE(gone) << "the pod of a step that ignores SIGTERM outlived the plugin: " << r.out;
+  std::string left;
+  for (const auto& pod : c.list(res::pods, ns.name()).items)
+    left += pod["metadata"].value("name", "") + " deleting since " + pod["metadata"].value("deletionTimestamp", "-") +
+            " phase " + pod["status"].value("phase", "-") + "; ";
+  EXPECT_TRUE(gone) << "the pod of a step that ignores SIGTERM outlived the plugin: " << left << r.out << r.err;
   expect_nothing_left(ns.name());
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "../k8s-proxy/silent_port.hpp"
 #include "runner_emulator.hpp"
 #include "test_paths.hpp"
 #include "util/process.hpp"
@@ -86,6 +87,52 @@ TEST(SparkSubmitFixtures, SparkPiRunStepParsesWithForkWarningsOnly) {
   EXPECT_NE(props.find("spark.local.dir=/tmp/spark-locals"), std::string::npos);
   EXPECT_NE(props.find("spark.eventLog.enabled=true"), std::string::npos);
   EXPECT_EQ(props.find("resourceStagingServer"), std::string::npos);
+}
+
+std::map<std::string, std::string> pi_env(std::map<std::string, std::string> extra) {
+  std::map<std::string, std::string> env{
+      {"PATH", "/usr/bin:/bin"},
+      {"PLUGIN_IMAGE", "apache/spark:4.0.5"},
+      {"PLUGIN_CLASS", "org.apache.spark.examples.SparkPi"},
+      {"PLUGIN_MAIN_RESOURCE", "local:///opt/spark/examples/jars/spark-examples.jar"}};
+  for (auto& [k, v] : extra)
+    env[k] = v;
+  return env;
+}
+
+// The dry run shows the conf Secret with every key and no value; the value
+// is nowhere in what it prints, the pod spec and spark.properties included.
+TEST(SparkSubmitSecrets, DryRunPrintsTheConfSecretMasked) {
+  const std::string value = "QXp1cmVBY2NvdW50S2V5VmFsdWU=";
+  const std::string key = "spark.hadoop.fs.azure.account.key.acct.dfs.core.windows.net";
+  auto env = pi_env({{"PLUGIN_DRY_RUN", "true"}, {"PLUGIN_SPARK_SUBMIT_CONFIGS", nlohmann::json{{key, value}}.dump()}});
+  auto text = run(env);
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_EQ((text.out + text.err).find(value), std::string::npos);
+  EXPECT_NE(text.out.find("# confSecret"), std::string::npos) << text.out;
+  env["PLUGIN_OUTPUT"] = "json";
+  auto r = run(env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ((r.out + r.err).find(value), std::string::npos);
+  auto objects = nlohmann::json::parse(r.out)["data"]["objects"];
+  EXPECT_EQ(objects["confSecret"]["kind"], "Secret");
+  EXPECT_EQ(objects["confSecret"]["stringData"][key], "<redacted>");
+  EXPECT_EQ(objects["configMap"]["data"]["spark.properties"].get<std::string>().find(key), std::string::npos);
+  EXPECT_NE(objects["pod"]["spec"]["containers"][0]["args"].dump().find(key + "=$(SPOTGUIDE_SECRET_CONF_0)"),
+            std::string::npos);
+
+  // The operator would write it into its own ConfigMap: refused before
+  // anything is created.
+  env["PLUGIN_BACKEND"] = "operator";
+  r = run(env);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find(key), std::string::npos) << r.err;
+  EXPECT_EQ((r.out + r.err).find(value), std::string::npos);
+}
+
+// `timeout` bounds the whole run, every retry of every request included.
+TEST(SparkSubmitTimeout, ASilentApiServerFailsTheSubmissionWithinTheTimeout) {
+  expect_silent_server_ends_at_timeout(bin_dir() + "/spark-submit", pi_env({{"PLUGIN_SPARK_NAMESPACE", "default"}}));
 }
 
 }  // namespace sg::testing
