@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "http/pem_rule.hpp"
 #include "kube/config.hpp"
 #include "runtime/error.hpp"
 #include "settings/parse.hpp"
@@ -370,7 +371,9 @@ settings::Rule tolerations_rule(std::string setting_name) {
 }
 
 settings::Rule access_rule() {
-  return [](const settings::Values& v, std::vector<std::string>& errors) {
+  return [pem = http::pem_rule({"kube_ca", "kube_client_cert", "kube_client_key"})](const settings::Values& v,
+                                                                                    std::vector<std::string>& errors) {
+    pem(v, errors);
     if (v.has("kube_server")) {
       const auto& s = v.str("kube_server");
       if (!s.starts_with("https://") && !s.starts_with("http://"))

@@ -50,7 +50,8 @@ settings::Rule scalar_map_rule(std::string setting_name);
 // completely (a truncated list is not an empty one).
 settings::Rule tolerations_rule(std::string setting_name);
 // The access settings of kube/access.hpp: an inline kubeconfig that does not
-// parse, or a kube_server that is not an http(s) URL, is a settings error.
+// parse, a kube_server that is not an http(s) URL, or a CA, certificate or
+// key that is not PEM, is a settings error.
 settings::Rule access_rule();
 
 // A JSON scalar as the string Kubernetes wants in a label, annotation or

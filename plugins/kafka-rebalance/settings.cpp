@@ -1,5 +1,6 @@
 #include "settings.hpp"
 
+#include "http/pem_rule.hpp"
 #include "settings/values.hpp"
 #include "topic_filter.hpp"
 #include "topology.hpp"
@@ -205,6 +206,7 @@ Schema build() {
        .default_value = "30s",
        .description = "Time allowed for one broker request."},
   };
+  s.rules.push_back(http::pem_rule({"tls_ca", "tls_cert", "tls_key"}));
   s.rules.push_back([](const Values& v, std::vector<std::string>& errors) {
     broker_id_list(v, "broker_ids", errors);
     broker_id_list(v, "expected_broker_ids", errors);

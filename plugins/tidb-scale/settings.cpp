@@ -1,6 +1,8 @@
 #include "settings.hpp"
 
+#include "http/pem_rule.hpp"
 #include "kube/access.hpp"
+#include "kube/validate.hpp"
 #include "settings/values.hpp"
 
 namespace sg::tidb_scale {
@@ -158,6 +160,8 @@ Schema build() {
     k.description = "operator backend: " + k.description;
     s.settings.push_back(std::move(k));
   }
+  s.rules.push_back(http::pem_rule({"pd_tls_ca", "pd_tls_cert", "pd_tls_key"}));
+  s.rules.push_back(kube::validate::access_rule());
   s.rules.push_back([](const Values& v, std::vector<std::string>& errors) {
     bool offline = v.has("state_file");
     if (offline && !v.flag("dry_run")) {

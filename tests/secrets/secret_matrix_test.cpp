@@ -164,6 +164,8 @@ TEST(SecretMatrix, K8sProxy) {
                    {
                        {"dry run", with({{"PLUGIN_KUBE_SERVER", closed}, {"PLUGIN_DRY_RUN", "true"}}), 0, true},
                        {"closed port", with({{"PLUGIN_KUBE_SERVER", closed}}), 1},
+                       {"secret pasted as the client key",
+                        with({{"PLUGIN_KUBE_SERVER", closed}, {"PLUGIN_KUBE_CLIENT_KEY", kSetting}}), 2},
                        {"401 echo", with({{"PLUGIN_KUBE_SERVER", e401->url()}}), 1},
                        {"422 echo", with({{"PLUGIN_KUBE_SERVER", e422->url()}}), 1},
                        {"inline kubeconfig, 422 echo",
@@ -197,6 +199,8 @@ TEST(SecretMatrix, SparkSubmit) {
                    {
                        {"dry run", with({{"PLUGIN_KUBE_SERVER", closed}, {"PLUGIN_DRY_RUN", "true"}}), 0, true},
                        {"closed port", with({{"PLUGIN_KUBE_SERVER", closed}}), 1},
+                       {"secret pasted as the client key",
+                        with({{"PLUGIN_KUBE_SERVER", closed}, {"PLUGIN_KUBE_CLIENT_KEY", kSetting}}), 2},
                        {"422 echo", with({{"PLUGIN_KUBE_SERVER", e422->url()}}), 1},
                    });
 }
@@ -223,15 +227,20 @@ TEST(SecretMatrix, PipelineClient) {
 
 TEST(SecretMatrix, KafkaRebalance) {
   auto closed = "127.0.0.1:" + std::to_string(closed_port());
-  expect_no_secret("kafka-rebalance", {
-                                          {"SASL, closed port",
-                                           {{"PLUGIN_BOOTSTRAP_SERVERS", closed},
-                                            {"PLUGIN_SECURITY_PROTOCOL", "SASL_PLAINTEXT"},
-                                            {"PLUGIN_SASL_MECHANISM", "SCRAM-SHA-512"},
-                                            {"PLUGIN_SASL_USERNAME", "u"},
-                                            {"PLUGIN_SASL_PASSWORD", kSetting}},
-                                           1},
-                                      });
+  expect_no_secret(
+      "kafka-rebalance",
+      {
+          {"SASL, closed port",
+           {{"PLUGIN_BOOTSTRAP_SERVERS", closed},
+            {"PLUGIN_SECURITY_PROTOCOL", "SASL_PLAINTEXT"},
+            {"PLUGIN_SASL_MECHANISM", "SCRAM-SHA-512"},
+            {"PLUGIN_SASL_USERNAME", "u"},
+            {"PLUGIN_SASL_PASSWORD", kSetting}},
+           1},
+          {"secret pasted as the TLS key",
+           {{"PLUGIN_BOOTSTRAP_SERVERS", closed}, {"PLUGIN_SECURITY_PROTOCOL", "SSL"}, {"PLUGIN_TLS_KEY", kSetting}},
+           2},
+      });
 }
 
 TEST(SecretMatrix, TidbScale) {
@@ -244,6 +253,12 @@ TEST(SecretMatrix, TidbScale) {
                                        // Not 30 s of waiting for a leader election per run.
                                        {"PLUGIN_LEADER_WAIT", "0s"}},
                                       1},
+                                     {"secret pasted as the PD TLS key",
+                                      {{"PLUGIN_BACKEND", "pd"},
+                                       {"PLUGIN_MODE", "status"},
+                                       {"PLUGIN_PD_URL", closed},
+                                       {"PLUGIN_PD_TLS_KEY", kSetting}},
+                                      2},
                                  });
 }
 
