@@ -1,53 +1,23 @@
 #pragma once
-// A TCP port on 127.0.0.1 that completes connections (the kernel's backlog)
-// but never answers: an API server that stopped responding. The Kubernetes
-// plugins' tests use it to show that `timeout` bounds the whole run.
-#include <sys/socket.h>
-#include <unistd.h>
-
+// The Kubernetes plugins' check that `timeout` bounds the whole run: an API
+// server that accepts connections and never answers.
 #include <chrono>
 #include <map>
-#include <stdexcept>
 #include <string>
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 
+#include "ports.hpp"
 #include "util/process.hpp"
 
 namespace sg::testing {
 
-class SilentKubePort {
- public:
-  SilentKubePort() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 || ::listen(fd_, 64) != 0 ||
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-      throw std::runtime_error("cannot listen on 127.0.0.1");
-    }
-    port_ = ntohs(a.sin_port);
-  }
-  ~SilentKubePort() { ::close(fd_); }
-  SilentKubePort(const SilentKubePort&) = delete;
-  SilentKubePort& operator=(const SilentKubePort&) = delete;
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
-
-// Runs a Kubernetes plugin against a SilentKubePort (kube_server and
+// Runs a Kubernetes plugin against a SilentPort (kube_server and
 // kube_token settings) with `timeout: 10s`, on top of `env`: it must fail
 // with exit 1 once the 10 s have passed, not before and not much later,
 // naming the server and never printing the token.
 inline void expect_silent_server_ends_at_timeout(const std::string& binary, std::map<std::string, std::string> env) {
-  SilentKubePort silent;
+  SilentPort silent;
   std::string where = "127.0.0.1:" + std::to_string(silent.port());
   env["PLUGIN_KUBE_SERVER"] = "http://" + where;
   env["PLUGIN_KUBE_TOKEN"] = "silent-test-token";

@@ -6,19 +6,16 @@
 // 127.0.0.1 server that echoes the request back in a 401 or 422). Nothing
 // printed may contain any secret in any form a plugin could print it in.
 // The echo server is scripted here; it stands in for no product peer.
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <map>
 #include <string>
 #include <vector>
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <nlohmann/json.hpp>
 
 #include "http_test_server.hpp"
+#include "ports.hpp"
 #include "test_paths.hpp"
 #include "util/base64.hpp"
 #include "util/process.hpp"
@@ -60,19 +57,6 @@ std::vector<std::pair<std::string, std::string>> forms(const std::string& secret
     }
   }
   return out;
-}
-
-int closed_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), len);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  int port = ntohs(a.sin_port);
-  ::close(fd);  // nothing listens there now
-  return port;
 }
 
 // A server that answers every request with `status` and a body quoting the
@@ -138,6 +122,13 @@ void expect_no_secret(const std::string& plugin, const std::vector<Case>& cases)
   }
 }
 
+// `base` with some settings added or replaced.
+Env with(Env base, const Env& extra) {
+  for (const auto& [k, v] : extra)
+    base[k] = v;
+  return base;
+}
+
 std::string kubeconfig_with_token(const std::string& server) {
   std::string quoted = "'" + util::replace_all(kSetting, "'", "''") + "'";
   return "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: c\n  cluster: {server: '" + server +
@@ -153,21 +144,15 @@ TEST(SecretMatrix, K8sProxy) {
            {"PLUGIN_ENVIRONMENT", json{{"DB_PASS", kSetting}}.dump()},
            {"PLUGIN_KUBE_TOKEN", kSetting},
            {"PLUGIN_TIMEOUT", "20s"}};
-  auto with = [&](Env extra) {
-    Env e = step;
-    for (auto& [k, v] : extra)
-      e[k] = v;
-    return e;
-  };
   auto closed = "https://127.0.0.1:" + std::to_string(closed_port());
   expect_no_secret("k8s-proxy",
                    {
-                       {"dry run", with({{"PLUGIN_KUBE_SERVER", closed}, {"PLUGIN_DRY_RUN", "true"}}), 0, true},
-                       {"closed port", with({{"PLUGIN_KUBE_SERVER", closed}}), 1},
+                       {"dry run", with(step, {{"PLUGIN_KUBE_SERVER", closed}, {"PLUGIN_DRY_RUN", "true"}}), 0, true},
+                       {"closed port", with(step, {{"PLUGIN_KUBE_SERVER", closed}}), 1},
                        {"secret pasted as the client key",
-                        with({{"PLUGIN_KUBE_SERVER", closed}, {"PLUGIN_KUBE_CLIENT_KEY", kSetting}}), 2},
-                       {"401 echo", with({{"PLUGIN_KUBE_SERVER", e401->url()}}), 1},
-                       {"422 echo", with({{"PLUGIN_KUBE_SERVER", e422->url()}}), 1},
+                        with(step, {{"PLUGIN_KUBE_SERVER", closed}, {"PLUGIN_KUBE_CLIENT_KEY", kSetting}}), 2},
+                       {"401 echo", with(step, {{"PLUGIN_KUBE_SERVER", e401->url()}}), 1},
+                       {"422 echo", with(step, {{"PLUGIN_KUBE_SERVER", e422->url()}}), 1},
                        {"inline kubeconfig, 422 echo",
                         [&] {
                           Env e = step;
@@ -188,20 +173,14 @@ TEST(SecretMatrix, SparkSubmit) {
            json{{"spark.hadoop.fs.azure.account.key.acct.blob.core.windows.net", kSetting}}.dump()},
           {"PLUGIN_KUBE_TOKEN", kSetting},
           {"PLUGIN_TIMEOUT", "20s"}};
-  auto with = [&](Env extra) {
-    Env e = app;
-    for (auto& [k, v] : extra)
-      e[k] = v;
-    return e;
-  };
   auto closed = "https://127.0.0.1:" + std::to_string(closed_port());
   expect_no_secret("spark-submit",
                    {
-                       {"dry run", with({{"PLUGIN_KUBE_SERVER", closed}, {"PLUGIN_DRY_RUN", "true"}}), 0, true},
-                       {"closed port", with({{"PLUGIN_KUBE_SERVER", closed}}), 1},
+                       {"dry run", with(app, {{"PLUGIN_KUBE_SERVER", closed}, {"PLUGIN_DRY_RUN", "true"}}), 0, true},
+                       {"closed port", with(app, {{"PLUGIN_KUBE_SERVER", closed}}), 1},
                        {"secret pasted as the client key",
-                        with({{"PLUGIN_KUBE_SERVER", closed}, {"PLUGIN_KUBE_CLIENT_KEY", kSetting}}), 2},
-                       {"422 echo", with({{"PLUGIN_KUBE_SERVER", e422->url()}}), 1},
+                        with(app, {{"PLUGIN_KUBE_SERVER", closed}, {"PLUGIN_KUBE_CLIENT_KEY", kSetting}}), 2},
+                       {"422 echo", with(app, {{"PLUGIN_KUBE_SERVER", e422->url()}}), 1},
                    });
 }
 
@@ -209,19 +188,13 @@ TEST(SecretMatrix, PipelineClient) {
   auto e401 = echo_server(401);
   auto e422 = echo_server(422);
   Env base{{"PLUGIN_TOKEN", kSetting}, {"PLUGIN_ORG", "1"}, {"PLUGIN_CLUSTER_NAME", "c"}};
-  auto with = [&](Env extra) {
-    Env e = base;
-    for (auto& [k, v] : extra)
-      e[k] = v;
-    return e;
-  };
   auto closed = "http://127.0.0.1:" + std::to_string(closed_port()) + "/pipeline";
   expect_no_secret("pipeline-client",
                    {
-                       {"dry run", with({{"PLUGIN_ENDPOINT", closed}, {"PLUGIN_DRY_RUN", "true"}}), 0, true},
-                       {"closed port", with({{"PLUGIN_ENDPOINT", closed}}), 1},
-                       {"401 echo", with({{"PLUGIN_ENDPOINT", e401->url() + "/pipeline"}}), 1},
-                       {"422 echo", with({{"PLUGIN_ENDPOINT", e422->url() + "/pipeline"}}), 1},
+                       {"dry run", with(base, {{"PLUGIN_ENDPOINT", closed}, {"PLUGIN_DRY_RUN", "true"}}), 0, true},
+                       {"closed port", with(base, {{"PLUGIN_ENDPOINT", closed}}), 1},
+                       {"401 echo", with(base, {{"PLUGIN_ENDPOINT", e401->url() + "/pipeline"}}), 1},
+                       {"422 echo", with(base, {{"PLUGIN_ENDPOINT", e422->url() + "/pipeline"}}), 1},
                    });
 }
 

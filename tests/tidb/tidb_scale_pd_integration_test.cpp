@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pd_helpers.hpp"
+#include "ports.hpp"
 
 namespace sg::testing {
 namespace {
@@ -25,42 +26,6 @@ class TidbScalePd : public ::testing::Test {
  protected:
   void SetUp() override { restore_cluster(); }
 };
-
-// A TCP port on 127.0.0.1 that completes connections (the kernel's backlog)
-// but never answers: a PD member that stopped responding.
-class SilentPort {
- public:
-  SilentPort() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 || ::listen(fd_, 16) != 0 ||
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-      throw std::runtime_error("cannot listen on 127.0.0.1");
-    }
-    port_ = ntohs(a.sin_port);
-  }
-  ~SilentPort() { ::close(fd_); }
-  SilentPort(const SilentPort&) = delete;
-  SilentPort& operator=(const SilentPort&) = delete;
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
-
-// A port nobody listens on: bound, then closed again.
-int closed_port() {
-  int port = 0;
-  {
-    SilentPort p;
-    port = p.port();
-  }
-  return port;
-}
 
 }  // namespace
 
