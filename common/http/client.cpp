@@ -207,9 +207,17 @@ std::string load_pem(const std::string& value, const std::string& what) {
                     (looks_like_path ? " (cannot open " + trimmed + ")" : ""),
                 "pass the PEM text, its base64 encoding, or a path to the file");
   }
-  std::stringstream ss;
-  ss << f.rdbuf();
-  auto content = ss.str();
+  // A CA bundle is a few hundred KiB at most; a path to /dev/zero or a
+  // huge file must not take all memory before it is found not to be PEM.
+  constexpr std::size_t kMaxPemFileBytes = std::size_t{4} << 20;
+  std::string content(kMaxPemFileBytes + 1, '\0');
+  f.read(content.data(), static_cast<std::streamsize>(content.size()));
+  content.resize(static_cast<std::size_t>(f.gcount()));
+  if (content.size() > kMaxPemFileBytes) {
+    throw Error(
+        what + " names a file larger than " + size_text(kMaxPemFileBytes) + "; that is not a certificate or key",
+        "pass the PEM text, its base64 encoding, or a path to the PEM file");
+  }
   if (content.find("-----BEGIN") == std::string::npos) {
     if (auto decoded = util::base64_decode(content); decoded && decoded->find("-----BEGIN") != std::string::npos) {
       return *decoded;

@@ -34,6 +34,8 @@ TEST(PemRule, PemBase64AndFilesPass) {
 
 TEST(PemRule, AnythingElseIsASettingsErrorThatNeverQuotesTheValue) {
   const std::string pasted = "not-a-key/but-a-secret-pasted-here";
+  // /dev/zero: refused after a bounded read, not read forever.
+  EXPECT_EQ(errors({{"PLUGIN_TLS_CA", "/dev/zero"}}).size(), 1U);
   auto e = errors({{"PLUGIN_TLS_KEY", pasted}, {"PLUGIN_TLS_CA", "/etc/hostname"}});
   ASSERT_EQ(e.size(), 2U);
   for (const auto& m : e) {
