@@ -376,8 +376,8 @@ StepEnvironment step_environment(Host host, const std::string& step_name, const 
     out.env[setting_key(host, key)] = encoded;
   };
 
-  for (const auto& [key, value] : setting_nodes(host, step))
-    guarded([&] { put_setting(key, value); });
+  for (const auto& entry : setting_nodes(host, step))
+    guarded([&] { put_setting(entry.first, entry.second); });
   if (host == Host::Drone08) {
     if (auto list = step["secrets"]; list && list.IsSequence()) {
       for (const auto& s : list) {

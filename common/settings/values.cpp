@@ -105,16 +105,19 @@ nlohmann::json Values::to_json_redacted() const {
       out[name] = "<redacted>";
       continue;
     }
+    // A named reference, not the binding: clang 14 cannot capture
+    // structured bindings in a lambda (the fuzz build uses it).
+    auto& slot = out[name];
     std::visit(
         [&](const auto& v) {
           using T = std::decay_t<decltype(v)>;
           if constexpr (std::is_same_v<T, std::monostate>) {
           } else if constexpr (std::is_same_v<T, std::chrono::milliseconds>) {
-            out[name] = format_duration(v);
+            slot = format_duration(v);
           } else if constexpr (std::is_same_v<T, nlohmann::json>) {
-            out[name] = redact_credential_leaves(v);
+            slot = redact_credential_leaves(v);
           } else {
-            out[name] = v;
+            slot = v;
           }
         },
         e.value);

@@ -1,0 +1,1 @@
+# --- Kafka wire: one target per response decoder, the frame reader, and SCRAM ---
