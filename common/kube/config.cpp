@@ -12,18 +12,27 @@
 #include "runtime/error.hpp"
 #include "util/base64.hpp"
 #include "util/strings.hpp"
+#include "yaml/bounded.hpp"
 
 namespace sg::kube {
 namespace {
 
 namespace fs = std::filesystem;
 
+// A kubeconfig is a few KiB, a few hundred with many clusters; the cap keeps
+// a path naming /dev/zero or a log file from being read whole, and the YAML
+// limits keep an alias bomb from being walked.
+constexpr std::size_t kMaxKubeconfigBytes = std::size_t{4} << 20;
+const yaml::Limits kKubeconfigLimits{.max_bytes = kMaxKubeconfigBytes, .max_depth = 32, .max_nodes = 200'000};
+
 std::string read_text(const std::string& path, const std::string& what) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw Error("cannot read " + what + " " + path, "check the path and the file's permissions");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+  try {
+    return yaml::read_file(path, kMaxKubeconfigBytes, "a kubeconfig is a few KiB; point the setting at the right file");
+  } catch (const yaml::YamlError& e) {
+    throw Error("cannot read " + what + ": " + e.what());
+  }
 }
 
 std::string resolve_path(const std::string& p, const std::string& base_dir) {
@@ -31,12 +40,16 @@ std::string resolve_path(const std::string& p, const std::string& base_dir) {
   return (fs::path(base_dir) / p).string();
 }
 
+// Only a map has keys: yaml-cpp throws on n[key] for a scalar or a list, and
+// a kubeconfig with `user: oops` must be a missing field, not a crash.
 std::string scalar(const YAML::Node& n, const char* key) {
+  if (!n.IsMap()) return {};
   auto v = n[key];
   return v && v.IsScalar() ? v.as<std::string>() : std::string{};
 }
 
 bool flag(const YAML::Node& n, const char* key) {
+  if (!n.IsMap()) return false;
   auto v = n[key];
   if (!v || !v.IsScalar()) return false;
   auto s = util::to_lower(v.as<std::string>());
@@ -67,7 +80,8 @@ void collect(const YAML::Node& root, const char* list, const char* inner, const 
   for (const auto& item : seq) {
     auto name = scalar(item, "name");
     if (name.empty() || out.count(name)) continue;
-    out[name] = {item[inner] ? item[inner] : YAML::Node(YAML::NodeType::Map), base_dir};
+    auto node = item[inner];
+    out[name] = {node && node.IsMap() ? node : YAML::Node(YAML::NodeType::Map), base_dir};
   }
 }
 
@@ -80,9 +94,9 @@ struct Merged {
 void merge(const std::string& text, const std::string& base_dir, const std::string& source, Merged& m) {
   YAML::Node root;
   try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw Error(source + " is not valid YAML: " + e.msg, "check the kubeconfig; `kubectl config view` shows it");
+    root = yaml::load(text, source, kKubeconfigLimits);
+  } catch (const yaml::YamlError& e) {
+    throw Error(source + " is not valid YAML: " + e.what(), "check the kubeconfig; `kubectl config view` shows it");
   }
   if (!root || !root.IsMap()) throw Error(source + " is not a kubeconfig (expected a YAML mapping)");
   collect(root, "clusters", "cluster", base_dir, m.clusters);
@@ -148,8 +162,10 @@ Config build(const Merged& m, const std::string& context_override) {
       // A relative command with a slash is relative to the kubeconfig (client-go does the same).
       if (e.command.find('/') != std::string::npos) e.command = resolve_path(e.command, user_dir);
       if (auto args = ex["args"]; args && args.IsSequence()) {
-        for (const auto& a : args)
-          e.args.push_back(a.as<std::string>());
+        for (const auto& a : args) {
+          if (!a.IsScalar()) throw Error("user " + user_name + " has an exec argument that is not a string");
+          e.args.push_back(a.Scalar());
+        }
       }
       if (auto env = ex["env"]; env && env.IsSequence()) {
         for (const auto& kv : env)
@@ -160,7 +176,7 @@ Config build(const Merged& m, const std::string& context_override) {
       if (e.command.empty()) throw Error("user " + user_name + " has an exec section without a command");
       c.exec = e;
     }
-    if (user["auth-provider"]) {
+    if (user.IsMap() && user["auth-provider"]) {
       throw Error("user " + user_name + " uses an auth-provider plugin, which Kubernetes removed in 1.26",
                   "switch the kubeconfig to an exec credential plugin (e.g. gke-gcloud-auth-plugin, kubelogin)");
     }

@@ -173,6 +173,42 @@ current-context: x
   }
 }
 
+// Found by fuzzing: yaml-cpp throws for a key lookup on a scalar or a list,
+// and each of these shapes escaped as a YAML::Exception.
+TEST(KubeConfig, WrongShapesAreMissingFieldsNotCrashes) {
+  const char* base = R"(
+clusters: [{name: c, cluster: {server: "https://k"}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x
+)";
+  for (const char* users : {"users: [{name: u, user: oops}]", "users: [{name: u, user: [1, 2]}]",
+                            "users: [oops, {name: u, user: {token: t}}]",
+                            "users: [{name: u, user: {exec: {command: c, args: [{a: b}]}}}]"}) {
+    try {
+      auto c = parse_kubeconfig(std::string(base) + users);
+      EXPECT_TRUE(c.token.empty() || c.token == "t") << users;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("exec argument"), std::string::npos) << users << ": " << e.what();
+    }
+  }
+}
+
+TEST(KubeConfig, AliasBombsAndHugeFilesAreRefused) {
+  std::string bomb = "a: &a [x,x,x,x,x,x,x,x,x,x]\n";
+  for (char c = 'b'; c <= 'j'; ++c)
+    bomb += std::string(1, c) + ": &" + c + " [*" + static_cast<char>(c - 1) + ",*" + static_cast<char>(c - 1) + ",*" +
+            static_cast<char>(c - 1) + ",*" + static_cast<char>(c - 1) + ",*" + static_cast<char>(c - 1) + ",*" +
+            static_cast<char>(c - 1) + ",*" + static_cast<char>(c - 1) + ",*" + static_cast<char>(c - 1) + ",*" +
+            static_cast<char>(c - 1) + ",*" + static_cast<char>(c - 1) + "]\n";
+  EXPECT_THROW(parse_kubeconfig(bomb), Error);
+  try {
+    load_kubeconfig_files({"/dev/zero"});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("limit"), std::string::npos) << e.what();
+  }
+}
+
 TEST(KubeConfig, InClusterReadsTheServiceAccount) {
   TempDir dir;
   dir.write("token", "sa-token");

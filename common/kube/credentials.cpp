@@ -15,6 +15,7 @@
 #include "util/json.hpp"
 #include "util/process.hpp"
 #include "util/strings.hpp"
+#include "yaml/bounded.hpp"
 
 namespace sg::kube {
 namespace {
@@ -28,9 +29,13 @@ constexpr auto kExpiryMargin = std::chrono::seconds(30);
 std::string read_token_file(const std::string& path) {
   std::ifstream f(path);
   if (!f) throw Error("cannot read token file " + path, "check that the file exists and is readable");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return util::trim(ss.str());
+  // A token is a few KiB at most: the cap keeps a wrong path (a log, /dev/zero)
+  // from being read whole.
+  try {
+    return util::trim(yaml::read_file(path, std::size_t{1} << 20, "point tokenFile at the token itself"));
+  } catch (const yaml::YamlError& e) {
+    throw Error(std::string("cannot read token file: ") + e.what());
+  }
 }
 
 }  // namespace
@@ -40,6 +45,10 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::st
   std::istringstream in(text);
   in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
   if (in.fail()) return std::nullopt;
+  // system_clock counts nanoseconds in 64 bits, about 1678 to 2262: a year
+  // outside that would overflow, and an expiry outside 1970-2200 is no time
+  // a credential means.
+  if (tm.tm_year < 70 || tm.tm_year > 300) return std::nullopt;
   auto tp = std::chrono::system_clock::from_time_t(timegm(&tm));
   std::string rest;
   std::getline(in, rest);
@@ -55,8 +64,11 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::st
   if (i < rest.size() && (rest[i] == '+' || rest[i] == '-')) {
     if (rest.size() < i + 6) return std::nullopt;
     int sign = rest[i] == '+' ? 1 : -1;
-    int hh = std::stoi(rest.substr(i + 1, 2));
-    int mm = std::stoi(rest.substr(i + 4, 2));
+    // The offset is exactly [+-]HH:MM; anything else is not RFC 3339.
+    auto digit = [&](std::size_t at) { return std::isdigit(static_cast<unsigned char>(rest[at])) != 0; };
+    if (!digit(i + 1) || !digit(i + 2) || rest[i + 3] != ':' || !digit(i + 4) || !digit(i + 5)) return std::nullopt;
+    int hh = (rest[i + 1] - '0') * 10 + (rest[i + 2] - '0');
+    int mm = (rest[i + 4] - '0') * 10 + (rest[i + 5] - '0');
     tp -= std::chrono::minutes(sign * (hh * 60 + mm));
   } else if (i >= rest.size() || (rest[i] != 'Z' && rest[i] != 'z')) {
     return std::nullopt;

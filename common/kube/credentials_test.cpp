@@ -19,6 +19,16 @@ TEST(Credentials, ParsesRfc3339) {
   EXPECT_FALSE(parse_rfc3339("2026-11-21T10:00:00").has_value());
 }
 
+// Found by fuzzing: a non-digit offset threw std::invalid_argument from stoi.
+TEST(Credentials, MalformedOffsetsAreNotTimes) {
+  EXPECT_FALSE(parse_rfc3339("1970-01-01T00:00:00-\xfd" "3:59").has_value());
+  EXPECT_FALSE(parse_rfc3339("2026-11-21T10:00:00+ab:cd").has_value());
+  EXPECT_FALSE(parse_rfc3339("2026-11-21T10:00:00+01-00").has_value());
+  // Years system_clock cannot hold overflowed its nanoseconds.
+  EXPECT_FALSE(parse_rfc3339("0226-12-03T16:00:00Z").has_value());
+  EXPECT_FALSE(parse_rfc3339("9999-12-03T16:00:00Z").has_value());
+}
+
 TEST(Credentials, ParsesExecCredential) {
   auto r = parse_exec_credential(
       R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"t1","expirationTimestamp":"2030-01-01T00:00:00Z"}})",

@@ -55,7 +55,11 @@ std::chrono::milliseconds parse_duration(std::string_view text) {
     if (start == i) throw ParseFailure(kExpected);
     std::string number = v.substr(start, i - start);
     if (number.size() > 15 || std::count(number.begin(), number.end(), '.') > 1) throw ParseFailure(kExpected);
-    double n = std::stod(number);
+    // from_chars, not stod: "." alone is a digit run here, and stod would
+    // throw for it instead of refusing the value.
+    double n = 0;
+    auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), n);
+    if (ec != std::errc() || end != number.data() + number.size()) throw ParseFailure(kExpected);
     std::size_t ustart = i;
     while (i < v.size() && std::isalpha(static_cast<unsigned char>(v[i])))
       ++i;
@@ -109,6 +113,13 @@ std::vector<std::string> split_escaped(std::string_view text) {
   return items;
 }
 
+// Values are checked for UTF-8 where they are resolved; the list and map
+// parsers check again because their pieces become JSON strings, which
+// cannot hold invalid UTF-8 (dumping one throws), and they are public.
+void require_utf8(std::string_view text) {
+  if (!util::valid_utf8(text)) throw ParseFailure("valid UTF-8 text");
+}
+
 }  // namespace
 
 nlohmann::json parse_json_strict(std::string_view text) {
@@ -123,6 +134,7 @@ nlohmann::json parse_json_strict(std::string_view text) {
 }
 
 std::vector<std::string> parse_list(std::string_view text) {
+  require_utf8(text);
   auto trimmed = util::trim(text);
   if (trimmed.empty()) return {};
   if (trimmed.front() == '[') {
@@ -163,6 +175,7 @@ std::vector<std::string> parse_list(std::string_view text) {
 }
 
 nlohmann::json parse_map(std::string_view text) {
+  require_utf8(text);
   auto trimmed = util::trim(text);
   auto out = nlohmann::json::object();
   if (trimmed.empty()) return out;

@@ -35,6 +35,14 @@ TEST(ParseDuration, Table) {
   EXPECT_EQ(format_duration(1500ms), "1500ms");
 }
 
+// Found by fuzzing: "." is a run of digits and dots to the scanner, and stod
+// threw for it.
+TEST(ParseDuration, LoneDotsAreRefused) {
+  EXPECT_THROW(parse_duration(".s"), ParseFailure);
+  EXPECT_THROW(parse_duration("&.&&"), ParseFailure);
+  EXPECT_EQ(parse_duration(".5s"), std::chrono::milliseconds(500));
+}
+
 TEST(ParseList, CommaStringsWithEscapes) {
   using V = std::vector<std::string>;
   EXPECT_EQ(parse_list("a,b,c"), (V{"a", "b", "c"}));
@@ -75,6 +83,15 @@ TEST(ParseMap, MalformedInputGivesClearErrors) {
   }
   EXPECT_THROW(parse_map("a=1,a=2"), ParseFailure);
   EXPECT_THROW(parse_map(R"({"x":{"k":1,"k":2}})"), ParseFailure);  // nested duplicates too
+}
+
+// Found by fuzz_settings_values: a pair's value became a JSON string that
+// could not be dumped.
+TEST(ParseMap, InvalidUtf8IsAParseFailure) {
+  EXPECT_THROW(parse_map("%\x80=x"), ParseFailure);
+  EXPECT_THROW(parse_map("k=\xff"), ParseFailure);
+  EXPECT_THROW(parse_list("a,\xc3"), ParseFailure);
+  EXPECT_EQ(parse_map("k=\xc3\xa9")["k"], "\xc3\xa9");
 }
 
 }  // namespace sg::settings

@@ -84,6 +84,10 @@ nlohmann::json parse_json(std::string_view text, const JsonLimits& limits, bool 
     throw JsonError(a.message);
   } catch (const nlohmann::json::parse_error& e) {
     throw JsonError("invalid JSON at byte " + std::to_string(e.byte) + ": " + reason_of(e));
+  } catch (const nlohmann::json::out_of_range&) {
+    // A number beyond a double (1e400): nlohmann refuses it with out_of_range,
+    // not parse_error. Its message quotes the number, which is data.
+    throw JsonError("a number in the document is too large for a double");
   }
 }
 

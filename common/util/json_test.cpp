@@ -37,6 +37,14 @@ TEST(Json, ErrorsNeverQuoteTheInput) {
   EXPECT_NE(bad_utf8.find("invalid JSON"), std::string::npos) << bad_utf8;
 }
 
+// Found by fuzzing: nlohmann refuses 1e400 with out_of_range, which escaped
+// every caller that catches JsonError.
+TEST(Json, NumbersBeyondADoubleAreJsonErrors) {
+  EXPECT_NE(error_of("1e400").find("too large"), std::string::npos);
+  EXPECT_NE(error_of(R"({"code": 555E3333333333})").find("too large"), std::string::npos);
+  EXPECT_EQ(error_of("1e300"), "");
+}
+
 TEST(Json, DuplicateKeysOnlyWhenAsked) {
   EXPECT_NO_THROW(parse_json(R"({"a":1,"a":2})"));
   auto err = error_of(R"({"x":{"k":1,"k":2}})", {}, true);
