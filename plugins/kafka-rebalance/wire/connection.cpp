@@ -92,14 +92,9 @@ std::string BrokerConnection::exchange(ApiKey api, std::int16_t version, std::st
     transport_->write_all(frame, deadline);
     char size_bytes[4];
     transport_->read_exact(size_bytes, sizeof size_bytes, deadline);
-    Reader size_reader(std::string_view(size_bytes, 4), false, what + " response size");
-    auto size = size_reader.i32();
-    if (size < 4 || static_cast<std::size_t>(size) > settings_->max_response_bytes) {
-      throw ProtocolError(describe() + ": " + what + " response claims " + std::to_string(size) + " bytes",
-                          "this is not a Kafka response: check the port and the security protocol (an SSL or "
-                          "SASL listener answers differently than PLAINTEXT)");
-    }
-    std::string payload(static_cast<std::size_t>(size), '\0');
+    auto size =
+        response_frame_size(std::string_view(size_bytes, sizeof size_bytes), settings_->max_response_bytes, what);
+    std::string payload(size, '\0');
     transport_->read_exact(payload.data(), payload.size(), deadline);
     // Response header v1 only follows flexible bodies, so the body's mode
     // is the right one for the header too.

@@ -36,13 +36,28 @@ void write_nullable_topic_partitions(Writer& w, const std::optional<std::vector<
   }
 }
 
+// Kafka refuses topic names over 249 characters. The decoders below copy a
+// topic's name into every one of its partitions' results, so without this
+// bound one response of a long name and a long list of small partition
+// entries would turn into gigabytes of copies (quadratic in its size).
+constexpr std::size_t kMaxTopicNameBytes = 249;
+
+std::string read_topic_name(Reader& r) {
+  auto name = r.string();
+  if (name.size() > kMaxTopicNameBytes) {
+    r.fail("topic name of " + std::to_string(name.size()) + " bytes (Kafka allows at most " +
+           std::to_string(kMaxTopicNameBytes) + ")");
+  }
+  return name;
+}
+
 // Partition results nested as [topic [partition, error, message]], the shape
 // AlterPartitionReassignments and ElectLeaders share (field names differ).
 std::vector<PartitionResult> read_partition_results(Reader& r) {
   std::vector<PartitionResult> out;
   std::size_t topics = r.array_length();
   for (std::size_t t = 0; t < topics; ++t) {
-    std::string topic = r.string();
+    std::string topic = read_topic_name(r);
     std::size_t partitions = r.array_length();
     for (std::size_t p = 0; p < partitions; ++p) {
       PartitionResult res;
@@ -214,7 +229,7 @@ ListPartitionReassignmentsResponse ListPartitionReassignmentsResponse::decode(Re
   out.error_message = r.nullable_string();
   std::size_t topics = r.array_length();
   for (std::size_t t = 0; t < topics; ++t) {
-    std::string topic = r.string();
+    std::string topic = read_topic_name(r);
     std::size_t partitions = r.array_length();
     for (std::size_t p = 0; p < partitions; ++p) {
       OngoingReassignment o;
@@ -294,7 +309,7 @@ DescribeLogDirsResponse DescribeLogDirsResponse::decode(Reader& r, std::int16_t 
     d.path = rd.string();
     std::size_t topics = rd.array_length();
     for (std::size_t t = 0; t < topics; ++t) {
-      std::string topic = rd.string();
+      std::string topic = read_topic_name(rd);
       std::size_t partitions = rd.array_length();
       for (std::size_t p = 0; p < partitions; ++p) {
         LogDirPartition part;

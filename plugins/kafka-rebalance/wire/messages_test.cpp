@@ -227,6 +227,39 @@ TEST(KafkaWireMessages, ListPartitionReassignments) {
   EXPECT_EQ(o.removing_replicas, (std::vector<std::int32_t>{1}));
 }
 
+// A name is copied into each of its partitions' results: longer than Kafka
+// allows, it is refused, so a response cannot multiply into gigabytes.
+TEST(KafkaWireMessages, TopicNamesLongerThanKafkaAllowsAreRefusedWhereTheyAreCopied) {
+  auto reassignments = [](std::size_t name_bytes, std::size_t partitions) {
+    Writer w(true);
+    w.i32(0);
+    w.i16(0);
+    w.nullable_string(std::nullopt);
+    w.array_length(1);
+    w.string(std::string(name_bytes, 't'));
+    w.array_length(partitions);
+    for (std::size_t p = 0; p < partitions; ++p) {
+      w.i32(static_cast<std::int32_t>(p));
+      for (int list = 0; list < 3; ++list)
+        w.array_length(0);
+      w.tagged_fields();
+    }
+    w.tagged_fields();
+    w.tagged_fields();
+    return w.take();
+  };
+  auto ok = decode_body<ListPartitionReassignmentsRequest>(reassignments(249, 3), 0);
+  ASSERT_EQ(ok.reassignments.size(), 3u);
+  EXPECT_EQ(ok.reassignments[2].topic.size(), 249u);
+  try {
+    decode_body<ListPartitionReassignmentsRequest>(reassignments(100'000, 10'000), 0);
+    FAIL() << "a 100 kB topic name was accepted";
+  } catch (const ProtocolError& e) {
+    EXPECT_NE(std::string(e.what()).find("topic name of 100000 bytes"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(decode_body<ListPartitionReassignmentsRequest>(reassignments(250, 1), 0), ProtocolError);
+}
+
 // --- ElectLeaders ----------------------------------------------------------------------
 
 TEST(KafkaWireMessages, ElectLeadersV1IsClassic) {

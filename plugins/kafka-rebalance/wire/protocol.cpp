@@ -144,6 +144,19 @@ std::string encode_request_frame(ApiKey api, std::int16_t version, std::int32_t 
   return frame.take();
 }
 
+std::size_t response_frame_size(std::string_view prefix, std::size_t max_bytes, const std::string& what) {
+  Reader r(prefix, false, what + " response size");
+  auto size = r.i32();
+  r.expect_end();
+  if (size < 4 || static_cast<std::size_t>(size) > max_bytes) {
+    throw ProtocolError(what + " response claims " + std::to_string(size) + " bytes (at most " +
+                            std::to_string(max_bytes) + " accepted)",
+                        "this is not a Kafka response: check the port and the security protocol (an SSL or "
+                        "SASL listener answers differently than PLAINTEXT)");
+  }
+  return static_cast<std::size_t>(size);
+}
+
 std::int32_t read_response_header(Reader& r, ApiKey api, std::int16_t version) {
   auto correlation_id = r.i32();
   // Header v1 only follows flexible bodies, so `r` is in flexible mode here.

@@ -6,6 +6,7 @@
 // API is implemented from the oldest version a Kafka 2.4+ broker offers that
 // Kafka 4.0 still accepts (KIP-896) up to the newest one that brings
 // something we use.
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -59,6 +60,13 @@ int response_header_version(ApiKey api, std::int16_t version);
 // The complete frame on the wire: int32 size, header, body.
 std::string encode_request_frame(ApiKey api, std::int16_t version, std::int32_t correlation_id,
                                  const std::optional<std::string>& client_id, std::string_view body);
+
+// The payload size a response frame's 4-byte prefix announces, checked
+// before anything is allocated for it: below 4 (no room for the correlation
+// id), negative, or above `max_bytes` is a ProtocolError naming `what`
+// ("Metadata v12"), because a corrupt size or a non-Kafka service on the port
+// must not make us allocate gigabytes or wait for bytes that never come.
+std::size_t response_frame_size(std::string_view prefix, std::size_t max_bytes, const std::string& what);
 
 // Reads the response header from `r` (positioned at the start of a frame's
 // payload, after the size) and returns the correlation id. `r` is left at

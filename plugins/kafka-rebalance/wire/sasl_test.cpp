@@ -1,5 +1,7 @@
 #include "sasl.hpp"
 
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "errors.hpp"
@@ -56,6 +58,9 @@ TEST(KafkaWireSasl, ScramRejectsWeakOrMalformedServerFirstMessages) {
       "r=rOprNGfwEbeRWgbNEkqOx,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=1",
       // absurd iteration counts, not numbers, missing salt
       "r=rOprNGfwEbeRWgbNEkqOx,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=99999999999",
+      // more rounds than a Kafka broker can store: only a CPU-burning impostor sends these
+      "r=rOprNGfwEbeRWgbNEkqOx,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=16385",
+      "r=rOprNGfwEbeRWgbNEkqOx,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=999999999",
       "r=rOprNGfwEbeRWgbNEkqOx,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=-4096",
       "r=rOprNGfwEbeRWgbNEkqOx,i=4096",
       "r=rOprNGfwEbeRWgbNEkqOx,s=!!!,i=4096",
@@ -68,6 +73,14 @@ TEST(KafkaWireSasl, ScramRejectsWeakOrMalformedServerFirstMessages) {
     ScramClient scram(SaslMechanism::kScramSha256, "user", "pencil", kNonce);
     scram.client_first();
     EXPECT_THROW(scram.client_final(msg), KafkaError) << msg;
+  }
+}
+
+TEST(KafkaWireSasl, ScramAcceptsKafkasWholeIterationRange) {
+  for (const char* i : {"4096", "16384"}) {
+    ScramClient scram(SaslMechanism::kScramSha512, "user", "pencil", kNonce);
+    scram.client_first();
+    EXPECT_NO_THROW(scram.client_final(std::string("r=rOprNGfwEbeRWgbNEkqOx,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=") + i)) << i;
   }
 }
 
