@@ -1,6 +1,7 @@
 #include "cluster.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -9,6 +10,13 @@
 #include "util/json.hpp"
 
 namespace sg::tidb_scale {
+namespace {
+
+// How often a TiKV store heartbeats to PD (TiKV's pd-heartbeat-tick-interval
+// for stores, 10 s by default).
+constexpr auto kStoreHeartbeatInterval = std::chrono::seconds(10);
+
+}  // namespace
 
 nlohmann::json TidbClusterRef::get() const {
   return client_.get(kTidbClusters, ns_, name_);
@@ -117,6 +125,9 @@ ClusterState Cluster::observe() {
 ClusterState Cluster::observe_with_leader(std::chrono::milliseconds wait, std::chrono::milliseconds poll,
                                           const CancelToken& cancel) {
   auto deadline = std::chrono::steady_clock::now() + wait;
+  bool waited_for_election = false;
+  std::set<std::uint64_t> last_not_up;
+  auto settled_since = std::chrono::steady_clock::now();
   while (true) {
     ClusterState s;
     try {
@@ -136,8 +147,31 @@ ClusterState Cluster::observe_with_leader(std::chrono::milliseconds wait, std::c
     // little later; a passing one is not mistaken for it.
     auto r = check_cluster(s);
     bool electing = r && (r->rule == "pd-leader" || r->rule == "pd-quorum" || r->rule == "mass-outage");
-    if (!electing || std::chrono::steady_clock::now() >= deadline) return s;
-    spdlog::info("PD: {}; waiting up to leader_wait", r->message);
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return s;
+    if (electing) {
+      waited_for_election = true;
+      spdlog::info("PD: {}; waiting up to leader_wait", r->message);
+    } else if (waited_for_election) {
+      // Stores heartbeat to the new leader one by one, so the outage clears
+      // before every store is back: two of four still Down a second later
+      // are most likely stale, not dead. After an election, Down and
+      // Disconnected stores are believed only once they stayed so for a
+      // store heartbeat interval (TiKV's is 10 s), within leader_wait.
+      std::set<std::uint64_t> not_up;
+      for (const auto& st : s.stores) {
+        if (st.state == StoreState::Down || st.state == StoreState::Disconnected) not_up.insert(st.id);
+      }
+      if (not_up != last_not_up) {
+        last_not_up = not_up;
+        settled_since = now;
+      }
+      if (not_up.empty() || now - settled_since >= kStoreHeartbeatInterval) return s;
+      spdlog::info("PD: {} store(s) not Up right after an election; waiting for their heartbeats up to leader_wait",
+                   not_up.size());
+    } else {
+      return s;
+    }
     if (!cancel.sleep_for(poll)) throw Cancelled(cancel.exit_code());
   }
 }

@@ -139,7 +139,8 @@ Schema build() {
        .default_value = "30s",
        .description = "How long to wait for PD to elect a leader and for a healthy majority before refusing (rules "
                       "pd-leader, pd-quorum); also how long a mass outage must last before the alert (stores look "
-                      "Down for a moment after a PD leader change).",
+                      "Down for a moment after a PD leader change); after an election, stores not yet Up are "
+                      "believed Down only once they stayed so for a 10 s store heartbeat interval.",
        .allow_zero = true},
       {.name = "evict_leader_timeout",
        .type = Type::Duration,
