@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "log/redactor.hpp"
+
 namespace sg::kafka {
 
 namespace {
@@ -215,9 +217,11 @@ bool is_retriable(ErrorCode code) {
   }
 }
 
+// The server's text is the broker's (or whatever answered on its port):
+// escaped and cut, so it can neither forge a log line nor flood the output.
 KafkaError::KafkaError(ErrorCode code, const std::string& context, const std::string& server_message, std::string hint)
     : Error(context + ": " + error_name(code) + " (" + std::to_string(code) + ")" +
-                (server_message.empty() ? std::string() : ": " + server_message),
+                (server_message.empty() ? std::string() : ": " + log::peer_text(server_message)),
             hint.empty() ? std::string(error_hint(code)) : std::move(hint)),
       code_(code) {}
 

@@ -1,5 +1,7 @@
 #include "errors.hpp"
 
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "config.hpp"
@@ -32,6 +34,17 @@ TEST(KafkaWireErrors, KafkaErrorCarriesCodeContextServerMessageAndHint) {
   KafkaError custom(errc::kNotController, "x", "", "do this");
   EXPECT_STREQ(custom.what(), "x: NOT_CONTROLLER (41)");
   EXPECT_EQ(custom.hint(), "do this");
+}
+
+TEST(KafkaWireErrors, TheServersMessageIsEscapedAndCut) {
+  std::string hostile = "no\nERROR forged log line\x1b[31m" + std::string(100'000, 'x');
+  KafkaError e(errc::kInvalidConfig, "IncrementalAlterConfigs of topic orders", hostile);
+  std::string what = e.what();
+  EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  EXPECT_EQ(what.find('\x1b'), std::string::npos) << what;
+  EXPECT_NE(what.find("no\\nERROR forged log line"), std::string::npos) << what;
+  EXPECT_LT(what.size(), 1000u);
+  EXPECT_NE(what.find("100029 bytes"), std::string::npos) << what;
 }
 
 TEST(KafkaWireErrors, Retriability) {
