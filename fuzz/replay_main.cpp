@@ -10,7 +10,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -30,15 +29,16 @@ bool replay(const std::filesystem::path& file) {
     std::fprintf(stderr, "replay: %s: %s\n", file.c_str(), ec ? ec.message().c_str() : "larger than 4 MiB");
     return false;
   }
+  // Exactly `size` bytes into an allocation of that size, so
+  // AddressSanitizer sees a read past the end of the input as the fuzzer
+  // would.
+  std::vector<std::uint8_t> data(static_cast<std::size_t>(size));
   std::ifstream in(file, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) {
+  in.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(data.size()));
+  if (!in || in.gcount() != static_cast<std::streamsize>(data.size())) {
     std::fprintf(stderr, "replay: cannot read %s\n", file.c_str());
     return false;
   }
-  // A copy in its own allocation, so AddressSanitizer sees a read past the
-  // end of the input as the fuzzer would.
-  std::vector<std::uint8_t> data(bytes.begin(), bytes.end());
   LLVMFuzzerTestOneInput(data.data(), data.size());
   return true;
 }
