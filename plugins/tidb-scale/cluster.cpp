@@ -63,29 +63,7 @@ ClusterState Cluster::observe() {
     return s;
   }
   s.max_replicas = pd_.max_replicas();
-  auto stores = pd_.stores();
-  try {
-    using util::field;
-    using util::optional_field;
-    for (std::size_t i = 0; i < stores.size(); ++i) {
-      auto where = "stores[" + std::to_string(i) + "]";
-      const auto& j = stores[i];
-      auto st = field<nlohmann::json>(j, "store", where);
-      auto status = optional_field<nlohmann::json>(j, "status", where).value_or(nlohmann::json::object());
-      Store x;
-      x.id = field<std::uint64_t>(st, "id", where + ".store");
-      x.address = optional_field<std::string>(st, "address", where + ".store").value_or("");
-      auto state = parse_store_state(optional_field<std::string>(st, "state_name", where + ".store").value_or("Up"));
-      x.state = state.value_or(StoreState::Up);
-      x.region_count = optional_field<std::int64_t>(status, "region_count", where + ".status").value_or(0);
-      x.leader_count = optional_field<std::int64_t>(status, "leader_count", where + ".status").value_or(0);
-      s.stores.push_back(x);
-    }
-  } catch (const util::JsonError& e) {
-    throw Error(std::string("PD's list of stores has an unexpected shape: ") + e.what(),
-                "nothing was planned; check that pd_url points at PD's HTTP API");
-  }
-  std::sort(s.stores.begin(), s.stores.end(), [](const Store& a, const Store& b) { return a.id < b.id; });
+  s.stores = pd_.stores();
   if (auto dup = duplicate_store(s)) {
     throw Error("PD lists store " + std::to_string(*dup) + " twice", "nothing was planned; check PD's /stores");
   }

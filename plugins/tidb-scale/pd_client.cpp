@@ -29,17 +29,6 @@ auto read_answer(const std::string& path, F&& read) {
   }
 }
 
-using util::field;
-using util::optional_field;
-
-// A list PD's answer holds (an absent or null one is empty).
-nlohmann::json list_of(const nlohmann::json& j, std::string_view key, std::string_view where) {
-  auto v = optional_field<nlohmann::json>(j, key, where).value_or(nlohmann::json::array());
-  if (!v.is_array())
-    throw util::JsonError(std::string(where) + "." + std::string(key) + ": expected a list, got " + util::json_kind(v));
-  return v;
-}
-
 }  // namespace
 
 PdClient::PdClient(std::vector<std::string> endpoints, http::Options options) {
@@ -106,16 +95,7 @@ nlohmann::json PdClient::get_json(const std::string& path) {
 
 std::vector<PdHealth> PdClient::health() {
   auto j = get_json("health");
-  return read_answer("health", [&] {
-    std::vector<PdHealth> out;
-    if (!j.is_array()) throw util::JsonError("health: expected a list, got " + util::json_kind(j));
-    for (std::size_t i = 0; i < j.size(); ++i) {
-      auto where = "health[" + std::to_string(i) + "]";
-      out.push_back({optional_field<std::string>(j[i], "name", where).value_or(""),
-                     optional_field<bool>(j[i], "health", where).value_or(false)});
-    }
-    return out;
-  });
+  return read_answer("health", [&] { return read_health(j); });
 }
 
 std::optional<std::string> PdClient::leader() {
@@ -124,10 +104,7 @@ std::optional<std::string> PdClient::leader() {
     if (!r.ok()) return std::nullopt;
     // Anything but a leader's name means no leader: the callers treat that
     // as PD without quorum.
-    auto j = util::parse_json(r.body);
-    auto name = j.is_object() ? optional_field<std::string>(j, "name", "leader") : std::nullopt;
-    if (!name || name->empty()) return std::nullopt;
-    return name;
+    return read_leader(util::parse_json(r.body));
   } catch (const Error&) {
     return std::nullopt;
   } catch (const util::JsonError& e) {
@@ -138,67 +115,42 @@ std::optional<std::string> PdClient::leader() {
 
 std::vector<std::string> PdClient::member_names() {
   auto j = get_json("members");
-  return read_answer("members", [&] {
-    std::vector<std::string> out;
-    auto members = list_of(j, "members", "members");
-    for (std::size_t i = 0; i < members.size(); ++i)
-      out.push_back(optional_field<std::string>(members[i], "name", "members[" + std::to_string(i) + "]").value_or(""));
-    return out;
-  });
+  return read_answer("members", [&] { return read_member_names(j); });
 }
 
-nlohmann::json PdClient::stores() {
+std::vector<Store> PdClient::stores() {
   // Plain /stores hides Tombstone stores; the check endpoint lists any state.
   const std::string path = "stores/check?state=Up&state=Offline&state=Tombstone&state=Disconnected&state=Down";
   auto j = get_json(path);
-  return read_answer(path, [&] { return list_of(j, "stores", "stores"); });
+  return read_answer(path, [&] { return read_stores(j); });
 }
 
 int PdClient::max_replicas() {
   auto j = get_json("config/replicate");
-  return read_answer("config/replicate",
-                     [&] { return optional_field<int>(j, "max-replicas", "config/replicate").value_or(3); });
+  return read_answer("config/replicate", [&] { return read_max_replicas(j); });
 }
 
 std::int64_t PdClient::region_check(const std::string& kind) {
   auto path = "regions/check/" + kind;
   auto j = get_json(path);
-  return read_answer(path, [&] { return optional_field<std::int64_t>(j, "count", path).value_or(0); });
+  return read_answer(path, [&] { return read_region_count(j, path); });
 }
 
 std::set<std::string> PdClient::schedulers() {
   auto j = get_json("schedulers");
-  return read_answer("schedulers", [&] {
-    if (!j.is_array()) throw util::JsonError("schedulers: expected a list, got " + util::json_kind(j));
-    std::set<std::string> out;
-    for (std::size_t i = 0; i < j.size(); ++i)
-      out.insert(util::as<std::string>(j[i], "schedulers[" + std::to_string(i) + "]"));
-    return out;
-  });
+  return read_answer("schedulers", [&] { return read_schedulers(j); });
 }
 
 std::set<std::uint64_t> PdClient::evicting_stores() {
-  std::set<std::uint64_t> out;
-  if (!schedulers().count("evict-leader-scheduler")) return out;
+  if (!schedulers().count("evict-leader-scheduler")) return {};
   auto r = call("GET", "scheduler-config/evict-leader-scheduler/list");
-  if (!r.ok()) return out;
-  nlohmann::json j;
+  if (!r.ok()) return {};
   try {
-    j = util::parse_json(r.body);
+    return read_evicting(util::parse_json(r.body));
   } catch (const util::JsonError& e) {
     spdlog::warn("PD's evict-leader scheduler config is not JSON ({}); assuming no store is evicting", e.what());
-    return out;
+    return {};
   }
-  if (!j.is_object()) return out;
-  if (!j.contains("store-id-ranges") || !j["store-id-ranges"].is_object()) return out;
-  const auto& ranges = j["store-id-ranges"];
-  for (auto it = ranges.begin(); it != ranges.end(); ++it) {
-    try {
-      out.insert(std::stoull(it.key()));
-    } catch (const std::exception&) {
-    }
-  }
-  return out;
 }
 
 void PdClient::add_scheduler(const std::string& name) {

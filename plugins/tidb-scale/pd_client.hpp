@@ -13,14 +13,11 @@
 #include <nlohmann/json.hpp>
 
 #include "http/client.hpp"
+#include "pd_read.hpp"
 #include "runtime/error.hpp"
+#include "state.hpp"
 
 namespace sg::tidb_scale {
-
-struct PdHealth {
-  std::string name;
-  bool healthy = false;
-};
 
 // No PD member gave any HTTP answer (refused, reset, timed out): nothing of
 // the cluster could be observed.
@@ -36,7 +33,7 @@ class PdClient {
   std::vector<PdHealth> health();
   std::optional<std::string> leader();  // nullopt while there is none
   std::vector<std::string> member_names();
-  nlohmann::json stores();  // every state, Tombstone included
+  std::vector<Store> stores();  // every state, Tombstone included, sorted by id
   int max_replicas();
   std::int64_t region_check(const std::string& kind);  // miss-peer, down-peer, offline-peer
   std::set<std::string> schedulers();
