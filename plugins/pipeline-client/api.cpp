@@ -174,6 +174,15 @@ ClusterProbe cluster_probe(long status) {
   }
 }
 
+std::optional<ClusterDetails> read_cluster_details(const nlohmann::json& reply) {
+  if (!reply.is_object()) return std::nullopt;
+  auto status = reply.find("status");
+  if (status == reply.end() || !status->is_string()) return std::nullopt;
+  ClusterDetails d{status->get<std::string>(), {}};
+  if (auto m = reply.find("status_message"); m != reply.end() && m->is_string()) d.message = m->get<std::string>();
+  return d;
+}
+
 CreateOutcome create_outcome(long status, std::string_view body) {
   if (status == 200 || status == 201 || status == 202) return CreateOutcome::Accepted;
   if (status == 400 || status == 409) {

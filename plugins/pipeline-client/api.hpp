@@ -84,6 +84,14 @@ enum class ClusterProbe { Ready, NotReady, Missing, Unexpected };
 // created or bootstrapping" (banzaicloud/pipeline#522, #498).
 ClusterProbe cluster_probe(long status);
 
+// GET on a cluster: {"status","status_message"} (CREATING, RUNNING, ERROR...).
+// nullopt when the reply holds no string status; a non-string message is none.
+struct ClusterDetails {
+  std::string status;
+  std::string message;
+};
+std::optional<ClusterDetails> read_cluster_details(const nlohmann::json& reply);
+
 enum class CreateOutcome { Accepted, AlreadyCreating, Rejected, UnknownProfile, Unexpected };
 // 200 (0.3.0, synchronous) and 202 (orgs era) are accepted; a duplicate-name
 // 400 (or 409) means another create of the same name is under way.

@@ -322,12 +322,10 @@ class Runner {
   void read_cluster_status(Clock::time_point until, std::string& last_status, std::string& last) {
     auto resp = try_send(api_->cluster_details(), until);
     if (!resp || resp->status != 200) return;
-    auto j = parse_reply(resp->body);
-    if (!j.is_object() || !j.contains("status") || !j["status"].is_string()) return;
-    auto status = j["status"].get<std::string>();
-    auto message = j.contains("status_message") && j["status_message"].is_string()
-                       ? j["status_message"].get<std::string>()
-                       : std::string();
+    auto details = read_cluster_details(parse_reply(resp->body));
+    if (!details) return;
+    const auto& status = details->status;
+    const auto& message = details->message;
     last = "status " + status + (message.empty() ? "" : ": " + message);
     if (status != last_status) spdlog::info("cluster {}: {}", cluster(), last);
     last_status = status;
