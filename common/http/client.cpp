@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <exception>
 #include <fstream>
@@ -18,6 +19,19 @@
 #include "util/strings.hpp"
 
 namespace sg::http {
+
+namespace {
+// Set once at start-up from the settings, read by every client built after.
+std::atomic<std::size_t> g_max_body_bytes{kDefaultMaxBodyBytes};
+}  // namespace
+
+std::size_t default_max_body_bytes() {
+  return g_max_body_bytes.load(std::memory_order_relaxed);
+}
+
+void set_default_max_body_bytes(std::size_t bytes) {
+  g_max_body_bytes.store(bytes, std::memory_order_relaxed);
+}
 namespace {
 
 struct CurlGlobal {
@@ -44,7 +58,7 @@ enum class Overflow { None, Body, Line, Headers };
 
 struct Transfer {
   const std::function<bool(std::string_view)>* on_line = nullptr;
-  std::size_t max_body = default_max_body_bytes;
+  std::size_t max_body = default_max_body_bytes();
   std::size_t max_line = default_max_line_bytes;
   std::size_t line_len = 0;  // bytes of the stream's current, unfinished line
   std::size_t header_bytes = 0;

@@ -33,8 +33,13 @@ struct TlsOptions {
 using Deadline = std::optional<std::chrono::steady_clock::time_point>;
 
 // A peer that is not what we think it is can send a body of any size; these
-// caps keep a plugin's memory bounded whatever it sends.
-inline constexpr std::size_t default_max_body_bytes = std::size_t{16} << 20;
+// caps keep a plugin's memory bounded whatever it sends. The body cap is the
+// common max_response_mib setting (16 MiB unless set), which run_plugin
+// applies before a plugin builds its clients; the hint names that setting.
+inline constexpr std::size_t kDefaultMaxBodyBytes = std::size_t{16} << 20;
+std::size_t default_max_body_bytes();
+void set_default_max_body_bytes(std::size_t bytes);
+inline constexpr const char* kMaxBodySetting = "max_response_mib";
 inline constexpr std::size_t default_max_line_bytes = std::size_t{8} << 20;
 // All header lines of one response together (below libcurl's own 300 KiB,
 // so the error is this one and not retried).
@@ -50,7 +55,7 @@ struct Options {
   Deadline deadline;
   // A collected body (any response of send(), an error response of a
   // stream) longer than this fails the request.
-  std::size_t max_body_bytes = default_max_body_bytes;
+  std::size_t max_body_bytes = default_max_body_bytes();
   // One line of a stream (a watch event, a log line) longer than this fails
   // the stream; the stream as a whole may be endless.
   std::size_t max_line_bytes = default_max_line_bytes;
@@ -58,7 +63,7 @@ struct Options {
   // hints ("raise <setting>"): the user knows those, not these fields.
   // An empty size_setting leaves the cap out of the hint.
   std::string deadline_setting = "timeout";
-  std::string size_setting;
+  std::string size_setting = kMaxBodySetting;
   std::string user_agent = "spotguide-plugins";
   const CancelToken* cancel = &process_cancel_token();
 };

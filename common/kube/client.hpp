@@ -81,11 +81,11 @@ struct ClientOptions {
   // Caps on one response body and on one line of a watch or log stream;
   // over them a request throws http::ResponseTooLarge. Lists allow at least
   // 64 MiB per page.
-  std::size_t max_body_bytes = http::default_max_body_bytes;
+  std::size_t max_body_bytes = http::default_max_body_bytes();
   std::size_t max_line_bytes = http::default_max_line_bytes;
   // The settings behind `deadline` and the caps, for error hints.
   std::string deadline_setting = "timeout";
-  std::string size_setting;
+  std::string size_setting = http::kMaxBodySetting;
   http::RetryPolicy retry;
   const CancelToken* cancel = &process_cancel_token();
   std::string user_agent = "spotguide-plugins";

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <string_view>
 
+#include "http/client.hpp"
 #include "log/log.hpp"
 #include "log/redactor.hpp"
 #include "runtime/error.hpp"
@@ -100,6 +101,9 @@ int run_plugin(const Plugin& plugin, int argc, char** argv) {
     report.finish(exit_code::kInvalidSettings, "invalid settings: " + resolution.errors.front());
     return exit_code::kInvalidSettings;
   }
+
+  if (resolution.values.has("max_response_mib"))
+    http::set_default_max_body_bytes(static_cast<std::size_t>(resolution.values.integer("max_response_mib")) << 20);
 
   std::error_code ec;
   auto cwd = std::filesystem::current_path(ec).string();

@@ -52,6 +52,15 @@ Schema& Schema::with_common() {
                       .default_value = "false",
                       .description = "Shorthand for log_level: debug.",
                       .example = "true"});
+  settings.push_back({.name = "max_response_mib",
+                      .type = Type::Int,
+                      .default_value = "16",
+                      .description = "The largest response body accepted from an HTTP peer (API server, PD, Pipeline "
+                                     "API), in MiB; a Kubernetes list page may have 64 MiB or this, whichever is "
+                                     "larger. Bounds memory whatever a peer sends.",
+                      .example = "64",
+                      .min = 1,
+                      .max = 4096});
   settings.push_back({.name = "output",
                       .type = Type::Enum,
                       .default_value = "text",

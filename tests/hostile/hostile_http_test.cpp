@@ -23,7 +23,9 @@
 #include "log/log.hpp"
 #include "log/redactor.hpp"
 #include "raw_peer.hpp"
+#include "test_paths.hpp"
 #include "util/base64.hpp"
+#include "util/process.hpp"
 
 namespace sg::testing {
 namespace {
@@ -578,6 +580,38 @@ TEST(HostileHttp, EndlessHeadersStopAtTheHeaderCap) {
   EXPECT_LT(seconds_since(start), 3.0);
   EXPECT_LT(peak_delta_mib, 16);
   EXPECT_EQ(peer.connections(), 1);
+}
+
+// The body cap is a setting every plugin has: a user whose PD (or API
+// server) really answers with more raises max_response_mib, and the error
+// tells them so. tidb-scale stands for all: the cap is applied before any
+// plugin builds its clients.
+TEST(HostileHttp, MaxResponseMibIsTheBodyCapOfEveryPlugin) {
+  std::atomic<std::size_t> sent{0};
+  RawPeer peer([&](RawPeer& p, int fd) { send_huge_chunked(p, fd, 3 * kMiB, sent); });
+  auto run = [&](const std::string& mib) {
+    return util::run_process({bin_dir() + "/tidb-scale"},
+                             {{"PATH", "/usr/bin:/bin"},
+                              {"PLUGIN_BACKEND", "pd"},
+                              {"PLUGIN_MODE", "status"},
+                              {"PLUGIN_PD_URL", peer.url()},
+                              {"PLUGIN_LEADER_WAIT", "0s"},
+                              {"PLUGIN_TIMEOUT", "20s"},
+                              {"PLUGIN_MAX_RESPONSE_MIB", mib}},
+                             std::chrono::seconds(60));
+  };
+  auto capped = run("1");
+  EXPECT_EQ(capped.exit_code, 1) << capped.out << capped.err;
+  EXPECT_NE(capped.err.find("larger than the 1 MiB limit"), std::string::npos) << capped.err;
+
+  // Raised above what the peer sends, the body is read whole (and then is
+  // not PD's JSON, which is another error).
+  auto raised = run("8");
+  EXPECT_EQ(raised.err.find("MiB limit"), std::string::npos) << raised.err;
+
+  auto invalid = run("0");
+  EXPECT_EQ(invalid.exit_code, 2) << invalid.err;
+  EXPECT_NE(invalid.err.find("max_response_mib"), std::string::npos) << invalid.err;
 }
 
 }  // namespace sg::testing
