@@ -26,7 +26,11 @@ std::string substitute(const std::string& text, const std::map<std::string, std:
   std::size_t last = 0;
   for (const auto& m : find_placeholders(text, PlaceholderNames::Parameter)) {
     out.append(text, last, m.pos - last);
-    out += values.at(m.name);
+    auto value = values.find(m.name);
+    // [[ values ]] is values.yaml once rendered, so values.yaml itself cannot
+    // hold it (the template checks say so; this keeps render total).
+    if (value == values.end()) throw SpotguideError("placeholder [[ " + m.name + " ]] has no value here");
+    out += value->second;
     last = m.pos + m.length;
   }
   out.append(text, last);

@@ -40,6 +40,18 @@ TEST(Render, ParameterThatBreaksTheYamlIsRefused) {
   EXPECT_THROW(render(guide(), {{"cluster", "a\"\nb: [c"}}), SpotguideError);
 }
 
+TEST(Render, ValuesYamlHoldingItselfIsRefusedByTheChecksAndByRender) {
+  // [[ values ]] is values.yaml once rendered; inside values.yaml it has no
+  // value yet (found by fuzzing: std::map::at escaped render).
+  auto g = guide();
+  g.values_template = "replicas: [[ size ]]\nname: \"[[ cluster ]]\"\nall: [[ values ]]\n";
+  std::vector<std::string> problems;
+  check_templates(g, "spotguide.yaml", "pipeline.yml", "values.yaml", problems);
+  ASSERT_EQ(problems.size(), 1u) << testing::PrintToString(problems);
+  EXPECT_EQ(problems[0], "values.yaml: placeholder [[ values ]] is values.yaml itself; use it in pipeline.yml");
+  EXPECT_THROW(render(g, {{"cluster", "prod-1"}}), SpotguideError);
+}
+
 TEST(Render, PlaceholdersAreListed) {
   EXPECT_EQ(placeholders("[[ a ]] [[b]] [[ a ]] [[ NotOne ]]"), (std::set<std::string>{"a", "b"}));
 }

@@ -37,43 +37,37 @@ const nlohmann::json& spotguide_schema() {
   return schema;
 }
 
-Spotguide load_spotguide(const std::filesystem::path& dir) {
+Spotguide parse_descriptor(const std::string& yaml_text, const std::string& file, std::vector<std::string>& problems) {
   Spotguide g;
-  g.dir = dir;
-  auto file = dir / "spotguide.yaml";
-  std::vector<std::string> problems;
   try {
-    g.descriptor = yaml::to_json(yaml::load(read_text(file), file.string()), file.string());
+    g.descriptor = yaml::to_json(yaml::load(yaml_text, file), file);
   } catch (const yaml::YamlError& e) {
     throw SpotguideError(e.what());
   }
+  std::vector<std::string> invalid;
   for (const auto& p : validate(spotguide_schema(), g.descriptor))
-    problems.push_back(file.string() + ": " + p);
-  if (!problems.empty()) throw SpotguideError(util::join(problems, "\n"));
+    invalid.push_back(file + ": " + p);
+  if (!invalid.empty()) throw SpotguideError(util::join(invalid, "\n"));
 
+  // The schema guarantees every shape read below.
   g.name = g.descriptor["name"];
   g.description = g.descriptor["description"];
-  if (g.name != dir.filename().string())
-    problems.push_back(file.string() + ": name `" + g.name + "` differs from its directory `" +
-                       dir.filename().string() + "`");
   for (const auto& p : g.descriptor["parameters"]) {
     Parameter param{p["name"], p["description"], p.value("default", ""), p.contains("default"),
                     p.value("required", false)};
     if (param.required && param.has_default)
-      problems.push_back(file.string() + ": parameter " + param.name + " is required and has a default; pick one");
+      problems.push_back(file + ": parameter " + param.name + " is required and has a default; pick one");
     g.parameters.push_back(std::move(param));
   }
   for (const auto& r : g.descriptor["detect"]) {
     g.detect.push_back({r["files"].get<std::vector<std::string>>(), r.value("contains", std::vector<std::string>{}),
                         r.value("weight", 10), r["reason"]});
   }
-  try {
-    g.pipeline_template = read_text(dir / "pipeline.yml");
-    g.values_template = read_text(dir / "values.yaml");
-  } catch (const SpotguideError& e) {
-    problems.emplace_back(e.what());
-  }
-  // Every placeholder is declared and every parameter is used somewhere.
+  return g;
+}
+
+void check_templates(const Spotguide& g, const std::string& file, const std::string& pipeline_file,
+                     const std::string& values_file, std::vector<std::string>& problems) {
   std::set<std::string> declared{kValuesPlaceholder};
   for (const auto& p : g.parameters)
     declared.insert(p.name);
@@ -82,12 +76,31 @@ Spotguide load_spotguide(const std::filesystem::path& dir) {
   used.insert(used_in_values.begin(), used_in_values.end());
   for (const auto& u : used) {
     if (!declared.count(u))
-      problems.push_back((dir / "pipeline.yml").string() + ": placeholder [[ " + u +
-                         " ]] is not a parameter of spotguide.yaml");
+      problems.push_back(pipeline_file + ": placeholder [[ " + u + " ]] is not a parameter of spotguide.yaml");
   }
   for (const auto& p : g.parameters) {
-    if (!used.count(p.name)) problems.push_back(file.string() + ": parameter " + p.name + " is never used");
+    if (!used.count(p.name)) problems.push_back(file + ": parameter " + p.name + " is never used");
   }
+  // [[ values ]] stands for values.yaml once rendered: it cannot be inside it.
+  if (used_in_values.count(kValuesPlaceholder))
+    problems.push_back(values_file + ": placeholder [[ " + std::string(kValuesPlaceholder) +
+                       " ]] is values.yaml itself; use it in pipeline.yml");
+}
+
+Spotguide load_spotguide(const std::filesystem::path& dir) {
+  auto file = (dir / "spotguide.yaml").string();
+  std::vector<std::string> problems;
+  auto g = parse_descriptor(read_text(file), file, problems);
+  g.dir = dir;
+  if (g.name != dir.filename().string())
+    problems.push_back(file + ": name `" + g.name + "` differs from its directory `" + dir.filename().string() + "`");
+  try {
+    g.pipeline_template = read_text(dir / "pipeline.yml");
+    g.values_template = read_text(dir / "values.yaml");
+  } catch (const SpotguideError& e) {
+    problems.emplace_back(e.what());
+  }
+  check_templates(g, file, (dir / "pipeline.yml").string(), (dir / "values.yaml").string(), problems);
   if (!problems.empty()) throw SpotguideError(util::join(problems, "\n"));
   return g;
 }

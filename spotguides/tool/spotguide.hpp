@@ -44,6 +44,18 @@ struct SpotguideError : std::runtime_error {
 
 const nlohmann::json& spotguide_schema();
 
+// spotguide.yaml's text (`file` names it in messages): loaded within
+// common/yaml's limits, checked against the schema (SpotguideError listing
+// every problem), then read into name, description, parameters and detect
+// rules. What the schema cannot say (a parameter both required and with a
+// default) is appended to `problems`.
+Spotguide parse_descriptor(const std::string& yaml_text, const std::string& file, std::vector<std::string>& problems);
+// Every placeholder of the templates is a parameter, and every parameter is
+// used in one of them, and values.yaml does not hold [[ values ]] (itself);
+// `file`, `pipeline_file` and `values_file` name the files in messages.
+void check_templates(const Spotguide& g, const std::string& file, const std::string& pipeline_file,
+                     const std::string& values_file, std::vector<std::string>& problems);
+
 Spotguide load_spotguide(const std::filesystem::path& dir);
 // Every subdirectory of root holding a spotguide.yaml, sorted by name.
 std::vector<Spotguide> load_all(const std::filesystem::path& root);
