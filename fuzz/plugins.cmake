@@ -1,1 +1,20 @@
 # --- plugins (topology, plan, state files; PD and Pipeline API responses) and the spotguide tool ---
+# Included by fuzz/CMakeLists.txt. Each target links the pure core library of
+# the plugin whose parser it drives; none touches the network.
+if(TARGET kafka_rebalance_core)
+  sg_fuzz_target(kafka_topology kafka_topology.cpp LIBS kafka_rebalance_core)
+  sg_fuzz_target(kafka_plan kafka_plan.cpp LIBS kafka_rebalance_core)
+  sg_fuzz_target(kafka_state kafka_state.cpp LIBS kafka_rebalance_core)
+endif()
+if(TARGET tidb_scale_core)
+  sg_fuzz_target(tidb_state tidb_state.cpp LIBS tidb_scale_core)
+  sg_fuzz_target(pd_api pd_api.cpp LIBS tidb_scale_core)
+endif()
+if(TARGET pipeline_client_core)
+  sg_fuzz_target(pipeline_api pipeline_api.cpp LIBS pipeline_client_core)
+endif()
+if(TARGET spotguide_tool_core)
+  sg_fuzz_target(spotguide_yaml spotguide_yaml.cpp LIBS spotguide_tool_core)
+  sg_fuzz_target(pipeline_lint pipeline_lint.cpp LIBS spotguide_tool_core)
+  sg_fuzz_target(json_schema json_schema.cpp LIBS spotguide_tool_core)
+endif()
