@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <system_error>
 #include <unordered_map>
@@ -138,7 +139,17 @@ class Counter : public YAML::EventHandler {
  public:
   Counter(std::string_view what, const Limits& limits) : what_(what), limits_(limits) {}
 
-  void OnDocumentStart(const YAML::Mark&) override { anchor_size_.clear(); }
+  void OnDocumentStart(const YAML::Mark& m) override {
+    // yaml-cpp 0.7 reads a ',' at document level as an empty document and
+    // then starts the next one at the same place, forever (LoadAll never
+    // returns). A document that starts where the previous one did has read
+    // nothing: the text is not YAML there.
+    if (last_document_start_ && *last_document_start_ == m.pos) {
+      throw YamlError(where(what_, m) + ": not valid YAML here (a ',' outside a [...] or {...} collection?)");
+    }
+    last_document_start_ = m.pos;
+    anchor_size_.clear();
+  }
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark& m, YAML::anchor_t anchor) override { leaf(m, anchor); }
   void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t anchor, const std::string&) override {
@@ -199,6 +210,7 @@ class Counter : public YAML::EventHandler {
   std::vector<Open> open_;
   std::unordered_map<YAML::anchor_t, std::size_t> anchor_size_;
   std::size_t total_ = 0;
+  std::optional<int> last_document_start_;
 };
 
 }  // namespace

@@ -81,6 +81,21 @@ TEST(BoundedYaml, InputBytesAreCheckedFirst) {
   EXPECT_EQ(load("a: 1", "small.yml", l)["a"].Scalar(), "1");
 }
 
+// Found by fuzzing: yaml-cpp 0.7 reads a ',' at document level as an empty
+// document without moving on, so loading it never ended.
+TEST(BoundedYaml, AStrayCommaIsAnErrorNotAnEndlessStreamOfDocuments) {
+  for (const char* text : {",", "---\n,\n", "a: 1\n---\n, b\n"}) {
+    auto start = std::chrono::steady_clock::now();
+    try {
+      load_all(text, "f.yaml");
+      ADD_FAILURE() << text;
+    } catch (const YamlError& e) {
+      EXPECT_NE(std::string(e.what()).find("not valid YAML"), std::string::npos) << e.what();
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1)) << text;
+  }
+}
+
 TEST(BoundedYaml, InvalidYamlAndSeveralDocumentsAreErrors) {
   EXPECT_NE(error_of([] { load("a: [", "bad.yml"); }).find("bad.yml: not valid YAML"), std::string::npos);
   EXPECT_NE(error_of([] { load("a: 1\n---\nb: 2\n", "two.yml"); }).find("holds 2 YAML documents"), std::string::npos);
