@@ -1,6 +1,9 @@
 #include "messages.hpp"
 
 #include <algorithm>
+#include <string_view>
+
+#include "util/strings.hpp"
 
 namespace sg::kafka {
 
@@ -49,6 +52,18 @@ std::string read_topic_name(Reader& r) {
            std::to_string(kMaxTopicNameBytes) + ")");
   }
   return name;
+}
+
+// Whether Kafka could have a topic of this name: 1 to 249 of [a-zA-Z0-9._-]
+// (brokers have always refused others at creation). A topic the metadata
+// reports without an error but with another name did not come from a Kafka
+// broker, and such a name would reach plans and logs verbatim.
+bool legal_topic_name(std::string_view name) {
+  if (name.empty() || name.size() > kMaxTopicNameBytes) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+           c == '-';
+  });
 }
 
 // Partition results nested as [topic [partition, error, message]], the shape
@@ -168,7 +183,13 @@ ClusterMetadata ClusterMetadata::decode(Reader& r, std::int16_t version) {
     TopicMetadata t;
     t.error = rt.i16();
     // Nullable from v12 (topics asked for by id); we always ask by name.
+    // With an error, the name is the one we asked for, echoed.
     t.name = rt.nullable_string().value_or("");
+    if (t.error == errc::kNone && !legal_topic_name(t.name)) {
+      rt.fail("topic " + util::quote_for_message(t.name) +
+              " reported without an error has a name Kafka never "
+              "allows (1 to 249 of a-z, A-Z, 0-9, '.', '_', '-')");
+    }
     if (version >= 10) t.topic_id = rt.uuid();
     t.internal = rt.boolean();
     t.partitions = rt.array([](Reader& rp) {

@@ -142,6 +142,34 @@ TEST(KafkaWireMessages, MetadataV12Response) {
   EXPECT_EQ(md.broker(2), nullptr);
 }
 
+TEST(KafkaWireMessages, MetadataRefusesATopicNameNoKafkaBrokerCanHave) {
+  auto metadata = [](std::int16_t error, const std::string& name) {
+    Writer w(true);
+    w.i32(0);
+    w.array_length(0);  // brokers
+    w.nullable_string(std::nullopt);
+    w.i32(-1);
+    w.array_length(1);
+    w.i16(error);
+    w.nullable_string(name);
+    w.uuid(Uuid{});
+    w.boolean(false);
+    w.array_length(0);  // partitions
+    w.i32(0);
+    w.tagged_fields();
+    w.tagged_fields();
+    return w.take();
+  };
+  EXPECT_EQ(decode_body<MetadataRequest>(metadata(0, "Orders_v2.eu-1"), 12).topics.at(0).name, "Orders_v2.eu-1");
+  for (const std::string& bad :
+       {std::string("evil\nINFO forged"), std::string("a b"), std::string(250, 'x'), std::string()}) {
+    EXPECT_THROW(decode_body<MetadataRequest>(metadata(0, bad), 12), ProtocolError) << bad;
+  }
+  // With an error, the name is the one the request asked for, echoed back.
+  EXPECT_EQ(decode_body<MetadataRequest>(metadata(errc::kInvalidTopic, "a b"), 12).topics.at(0).error,
+            errc::kInvalidTopic);
+}
+
 TEST(KafkaWireMessages, MetadataV9ResponseHasNoTopicIdButClusterOps) {
   std::string body =
       hex("00000000 02 00000002 02 68 00004a95 00 00"  // broker without rack
