@@ -15,6 +15,7 @@
 
 #include "log/redactor.hpp"
 #include "util/base64.hpp"
+#include "util/file.hpp"
 #include "util/line_buffer.hpp"
 #include "util/strings.hpp"
 
@@ -215,19 +216,20 @@ std::string load_pem(const std::string& value, const std::string& what) {
       return *decoded;
     }
   }
-  std::ifstream f(trimmed, std::ios::binary);
-  if (!f) {
+  // A CA bundle is a few hundred KiB at most; a path to /dev/zero or a
+  // huge file must not take all memory before it is found not to be PEM.
+  constexpr std::size_t kMaxPemFileBytes = std::size_t{4} << 20;
+  auto file = util::read_file_capped(trimmed, kMaxPemFileBytes);
+  if (file.status == util::FileRead::Status::CannotOpen) {
     throw Error(what + " is neither PEM, base64-encoded PEM, nor a readable file" +
                     (looks_like_path ? " (cannot open " + trimmed + ")" : ""),
                 "pass the PEM text, its base64 encoding, or a path to the file");
   }
-  // A CA bundle is a few hundred KiB at most; a path to /dev/zero or a
-  // huge file must not take all memory before it is found not to be PEM.
-  constexpr std::size_t kMaxPemFileBytes = std::size_t{4} << 20;
-  std::string content(kMaxPemFileBytes + 1, '\0');
-  f.read(content.data(), static_cast<std::streamsize>(content.size()));
-  content.resize(static_cast<std::size_t>(f.gcount()));
-  if (content.size() > kMaxPemFileBytes) {
+  // A directory or a failed read holds no PEM; that is what is reported.
+  auto content = file.status == util::FileRead::Status::IsDirectory || file.status == util::FileRead::Status::ReadError
+                     ? std::string()
+                     : std::move(file.text);
+  if (file.status == util::FileRead::Status::TooLarge) {
     throw Error(
         what + " names a file larger than " + size_text(kMaxPemFileBytes) + "; that is not a certificate or key",
         "pass the PEM text, its base64 encoding, or a path to the PEM file");

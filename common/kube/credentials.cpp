@@ -12,10 +12,10 @@
 #include "log/redactor.hpp"
 #include "runtime/error.hpp"
 #include "util/base64.hpp"
+#include "util/file.hpp"
 #include "util/json.hpp"
 #include "util/process.hpp"
 #include "util/strings.hpp"
-#include "yaml/bounded.hpp"
 
 namespace sg::kube {
 namespace {
@@ -27,15 +27,13 @@ constexpr auto kTokenFileTtl = std::chrono::seconds(60);
 constexpr auto kExpiryMargin = std::chrono::seconds(30);
 
 std::string read_token_file(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw Error("cannot read token file " + path, "check that the file exists and is readable");
   // A token is a few KiB at most: the cap keeps a wrong path (a log, /dev/zero)
   // from being read whole.
-  try {
-    return util::trim(yaml::read_file(path, std::size_t{1} << 20, "point tokenFile at the token itself"));
-  } catch (const yaml::YamlError& e) {
-    throw Error(std::string("cannot read token file: ") + e.what());
-  }
+  auto file = util::read_file_capped(path, std::size_t{1} << 20);
+  if (file.status == util::FileRead::Status::TooLarge)
+    throw Error("token file " + path + " is larger than 1 MiB", "point tokenFile at the token itself");
+  if (!file.ok()) throw Error("cannot read token file " + path, "check that the file exists and is readable");
+  return util::trim(file.text);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "runtime/error.hpp"
 #include "settings/parse.hpp"
 #include "settings/secret_rule.hpp"
+#include "util/file.hpp"
 
 namespace sg::settings {
 namespace {
@@ -127,26 +128,18 @@ nlohmann::json Values::to_json_redacted() const {
 
 std::string read_setting_file(const Values& v, std::string_view name, std::size_t max_bytes) {
   const auto& path = v.str(name);
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!f) throw SettingsError("cannot read " + std::string(name) + " " + path, "check the path and its permissions");
-  std::string out;
-  char buf[1 << 16];
-  // Reads at most one byte past the limit, so a device or a FIFO that never
-  // ends costs max_bytes, not all memory.
-  while (out.size() <= max_bytes) {
-    auto want = std::min(sizeof buf, max_bytes + 1 - out.size());
-    auto n = std::fread(buf, 1, want, f.get());
-    if (n == 0) break;
-    out.append(buf, n);
+  auto r = util::read_file_capped(path, max_bytes);
+  switch (r.status) {
+    case util::FileRead::Status::Ok:
+      return std::move(r.text);
+    case util::FileRead::Status::CannotOpen:
+      throw SettingsError("cannot read " + std::string(name) + " " + path, "check the path and its permissions");
+    case util::FileRead::Status::TooLarge:
+      throw SettingsError(std::string(name) + " " + path + " is larger than " + std::to_string(max_bytes) + " bytes",
+                          "pass a smaller file; the limit guards against reading a device or an endless stream");
+    default:
+      throw SettingsError("cannot read " + std::string(name) + " " + path, "check that it is a readable file");
   }
-  if (std::ferror(f.get())) {
-    throw SettingsError("cannot read " + std::string(name) + " " + path, "check that it is a readable file");
-  }
-  if (out.size() > max_bytes) {
-    throw SettingsError(std::string(name) + " " + path + " is larger than " + std::to_string(max_bytes) + " bytes",
-                        "pass a smaller file; the limit guards against reading a device or an endless stream");
-  }
-  return out;
 }
 
 }  // namespace sg::settings

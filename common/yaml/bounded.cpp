@@ -9,6 +9,7 @@
 
 #include <yaml-cpp/eventhandler.h>
 
+#include "util/file.hpp"
 #include "util/strings.hpp"
 
 namespace sg::yaml {
@@ -244,21 +245,17 @@ YAML::Node load(std::string_view text, std::string_view what, const Limits& limi
 }
 
 std::string read_file(const std::filesystem::path& path, std::size_t max_bytes, std::string_view how_to_raise) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw YamlError(path.string() + ": is a directory, not a file");
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw YamlError(path.string() + ": cannot be read");
-  std::string out;
-  char buf[1 << 16];
-  while (f) {
-    f.read(buf, sizeof buf);
-    out.append(buf, static_cast<std::size_t>(f.gcount()));
-    if (out.size() > max_bytes) {
+  auto r = util::read_file_capped(path, max_bytes);
+  switch (r.status) {
+    case util::FileRead::Status::Ok:
+      return std::move(r.text);
+    case util::FileRead::Status::IsDirectory:
+      throw YamlError(path.string() + ": is a directory, not a file");
+    case util::FileRead::Status::TooLarge:
       throw YamlError(path.string() + ": larger than the " + mib(max_bytes) + " limit; " + std::string(how_to_raise));
-    }
+    default:
+      throw YamlError(path.string() + ": cannot be read");
   }
-  if (f.bad()) throw YamlError(path.string() + ": cannot be read");
-  return out;
 }
 
 nlohmann::json scalar_to_json(const YAML::Node& n, std::string_view what, const std::string& name,

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/error.hpp"
+#include "util/file.hpp"
 #include "util/json.hpp"
 
 namespace sg::kafka_rebalance {
@@ -70,17 +71,12 @@ FailureClock FailureClock::from_json(const std::string& text) {
 FailureClock FailureClock::load(const std::string& path, std::size_t max_bytes) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return {};
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw Error("cannot read the monitor state " + path, "check the state_file setting and permissions");
-  // At most one byte past the cap: a state_file naming a device or a huge
-  // file costs max_bytes, not all memory.
-  std::string text;
-  char buf[1 << 16];
-  while (f && text.size() <= max_bytes) {
-    f.read(buf, static_cast<std::streamsize>(std::min(sizeof buf, max_bytes + 1 - text.size())));
-    text.append(buf, static_cast<std::size_t>(f.gcount()));
-  }
-  if (text.size() > max_bytes) {
+  auto file = util::read_file_capped(path, max_bytes);
+  if (file.status == util::FileRead::Status::CannotOpen)
+    throw Error("cannot read the monitor state " + path, "check the state_file setting and permissions");
+  // A directory or a failed read leaves no text, which from_json refuses.
+  std::string text = file.status == util::FileRead::Status::IsDirectory ? std::string() : std::move(file.text);
+  if (file.status == util::FileRead::Status::TooLarge) {
     throw Error("the monitor state " + path + " is larger than " + std::to_string(max_bytes >> 20) + " MiB",
                 "state_file holds one timestamp per dead broker; point it at the monitor's own file, or raise "
                 "max_file_mib");
