@@ -368,7 +368,8 @@ std::vector<std::string> Contract::check(const CheckedRequest& r, Match* match) 
       }
     }
   }
-  for (const auto& [k, val] : query) {
+  for (const auto& entry : query) {
+    const std::string& k = entry.first;
     bool declared = std::any_of(op->parameters.begin(), op->parameters.end(),
                                 [&](const Parameter& p) { return p.in == "query" && p.name == k; });
     if (!declared) v.push_back(where + ": undeclared query parameter " + k);
