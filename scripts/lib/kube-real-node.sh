@@ -12,6 +12,9 @@
 [[ -n "${_SG_KUBE_RN_SH:-}" ]] && return 0
 _SG_KUBE_RN_SH=1
 
+# shellcheck source=scripts/kube/real-node/spark/image.sh
+source "${SG_SCRIPTS_DIR}/kube/real-node/spark/image.sh"
+
 # Run as its own peer, the kube peer's functions are not loaded yet.
 if ! declare -F kube_load_config >/dev/null; then
     # shellcheck source=scripts/lib/kube.sh
@@ -56,6 +59,11 @@ kube_rn_derived() {
     KUBE_RN_CRICTL_BIN="${KUBE_CACHE}/cri-tools/${KUBE_RN_CRI_TOOLS_VERSION}/bin/crictl"
     KUBE_RN_NET="${KUBE_RN_POD_CIDR%.0/24}"
     KUBE_RN_NODE_IP="${KUBE_RN_NET}.1"
+}
+
+# The node IP a real node of this environment has or would have.
+kube_rn_node_ip() {
+    ( kube_rn_defaults; kube_rn_derived; printf '%s\n' "$KUBE_RN_NODE_IP" )
 }
 
 kube_rn_save_config() {
@@ -233,11 +241,32 @@ kube_rn_images_dir() {
     printf '%s/real-node-images/%s\n' "$KUBE_CACHE" "$key"
 }
 
+# An image build in DIR.tmp, moved to DIR when complete. Sets the caller's
+# `work` (scratch space), `log`, and `bah`: buildah with its storage in a
+# throw-away directory, not in the host's /var/lib/containers, and a
+# containers.conf of its own that keeps it from creating /etc/cni/net.d.
+kube_rn_image_build_start() {
+    local dir=$1
+    rm -rf "$dir" "${dir}.tmp"
+    sg_mkdir "${dir}.tmp"
+    work="${dir}.tmp/work"
+    log="${dir}.tmp/build.log"
+    sg_mkdir "$work"
+    printf '[network]\nnetwork_config_dir = "%s/cni"\n' "$work" >"${work}/containers.conf"
+    bah=(env "CONTAINERS_CONF=${work}/containers.conf"
+         buildah --root "${work}/storage" --runroot "${work}/run" --storage-driver vfs)
+}
+
+kube_rn_image_build_done() {
+    local dir=$1
+    rm -rf "${dir}.tmp/work"
+    mv "${dir}.tmp" "$dir"
+    touch "${dir}/.complete"
+}
+
 # Both images FROM scratch with buildah (no registry, no container run during
-# the build), saved as OCI archives for `ctr images import`. buildah keeps its
-# storage in a throw-away directory, not in the host's /var/lib/containers,
-# and a containers.conf of its own keeps it from creating /etc/cni/net.d.
-# (As root it still creates /var/lib/containers/cache/blob-info-cache-v1.boltdb;
+# the build), saved as OCI archives for `ctr images import`, built as
+# kube_rn_image_build_start says. (As root it still creates /var/lib/containers/cache/blob-info-cache-v1.boltdb;
 # there is no option for that.)
 kube_rn_build_images() {
     kube_require_tools gcc buildah readelf
@@ -248,11 +277,9 @@ kube_rn_build_images() {
     dir="$(kube_rn_images_dir)"
     [[ -r "${dir}/.complete" ]] && return 0
     local t0 work log
+    local -a bah
     t0="$(sg_now_ms)"
-    rm -rf "$dir" "${dir}.tmp"
-    sg_mkdir "${dir}.tmp"
-    work="${dir}.tmp/work"
-    log="${dir}.tmp/build.log"
+    kube_rn_image_build_start "$dir"
     sg_mkdir "${work}/pause" "${work}/busybox/rootfs/bin"
     gcc -static -O2 -s -Wall -Wextra -o "${work}/pause/pause" "${KUBE_RN_SRC}/pause.c" >>"$log" 2>&1 ||
         sg_die "compiling pause.c failed (log: ${log})"
@@ -261,9 +288,6 @@ kube_rn_build_images() {
     while IFS= read -r applet; do
         [[ -n "$applet" && "$applet" != busybox ]] && ln -s busybox "${work}/busybox/rootfs/bin/${applet}"
     done < <(/bin/busybox --list)
-    printf '[network]\nnetwork_config_dir = "%s/cni"\n' "$work" >"${work}/containers.conf"
-    local -a bah=(env "CONTAINERS_CONF=${work}/containers.conf"
-                  buildah --root "${work}/storage" --runroot "${work}/run" --storage-driver vfs)
     local name image
     for name in pause busybox; do
         image="KUBE_RN_${name^^}_IMAGE"
@@ -276,9 +300,7 @@ kube_rn_build_images() {
             sg_die "building image ${image} failed (log: ${log})"
         fi
     done
-    rm -rf "$work"
-    mv "${dir}.tmp" "$dir"
-    touch "${dir}/.complete"
+    kube_rn_image_build_done "$dir"
     sg_log "built images ${KUBE_RN_PAUSE_IMAGE} and ${KUBE_RN_BUSYBOX_IMAGE} in $(sg_since "$t0")"
 }
 
@@ -310,6 +332,7 @@ kube_rn_build() {
     kube_rn_build_kubelet
     kube_rn_build_crictl
     kube_rn_build_images
+    kube_rn_build_spark_image
     KUBE_RN_BUILD_TIME="$(sg_since "$t0")"
 }
 
@@ -662,6 +685,7 @@ kube_rn_remove_host_dirs() {
 kube_rn_teardown() {
     [[ -d "$KUBE_RN_DIR" ]] || return 0
     sg_stop_pidfile real-node-kubelet "$(kube_rn_pidfile kubelet)" 20
+    sg_stop_pidfile real-node-apiserver-relay "$(kube_rn_pidfile apiserver-relay)" 10
     # After a crash, a containerd started again reconnects to its shims and
     # can then clean up properly (CNI DEL, unmounts, shim sockets).
     if ! kube_rn_alive containerd && kube_rn_has_tasks && [[ -r "${KUBE_RN_DIR}/containerd/config.toml" ]]; then
@@ -727,16 +751,22 @@ kube_real_node_up() {
     fi
     kube_rn_start_containerd
     kube_rn_import_images
+    kube_rn_import_spark_image
+    kube_rn_start_apiserver_relay
     local since=0
     kube_rn_alive kubelet || since="$(date +%s)"
     kube_rn_start_kubelet
     sg_wait_until "node ${KUBE_RN_NODE} to be Ready and synced" 120 kube_rn_kubelet_synced "$since" ||
         sg_die "node ${KUBE_RN_NODE} did not become Ready (log: $(kube_rn_logfile kubelet))"
+    kube_rn_setup_spark_rbac
     {
         sg_env_line SPOTGUIDE_KUBE_REAL_NODE "$KUBE_RN_NODE"
         sg_env_line SPOTGUIDE_KUBE_REAL_NODE_IMAGE "$KUBE_RN_BUSYBOX_IMAGE"
         sg_env_line SPOTGUIDE_KUBE_REAL_NODE_CRI_ENDPOINT "unix://${KUBE_RN_SOCK}"
         sg_env_line SPOTGUIDE_KUBE_REAL_NODE_CRICTL "$KUBE_RN_CRICTL_BIN"
+        sg_env_line SPOTGUIDE_SPARK_IMAGE "$KUBE_RN_SPARK_IMAGE"
+        # JSON needs quoting; it holds no single quote.
+        printf "SPOTGUIDE_SPARK_REAL_NODE_CONFIGS='%s'\n" "$(kube_rn_spark_configs_json)"
     } >>"$KUBE_TESTENV_ENV"
     local msg
     msg="real node ${KUBE_RN_NODE} Ready in $(sg_since "$t1")"

@@ -379,9 +379,12 @@ kube_gen_pki() {
     local -a jobs=()
     local loopback="IP:127.0.0.1,DNS:localhost"
     # 10.96.0.1 is the ClusterIP of the kubernetes service; the names are what
-    # in-cluster clients would use.
+    # in-cluster clients would use. The real node's address is where pods on
+    # it reach the API server (through a relay, see real-node/spark/image.sh),
+    # named even when no real node is started, so that one can be added to
+    # a running environment.
     kube_gencert apiserver "/CN=kube-apiserver" serverAuth \
-        "${loopback},IP:10.96.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local" &
+        "${loopback},IP:$(kube_rn_node_ip),IP:10.96.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local" &
     jobs+=($!)
     kube_gencert admin "/O=system:masters/CN=spotguide-admin" clientAuth &
     jobs+=($!)
