@@ -798,6 +798,12 @@ kube_real_node_status() {
         printf '%-20s %-8s %-6s %s\n' "real-node-${c}" "$pid" \
             "$([[ "$c" == kubelet ]] && echo "$KUBE_RN_KUBELET_PORT" || echo -)" "$health"
     done
+    if pid="$(sg_pidfile_alive "$(kube_rn_pidfile apiserver-relay)")"; then
+        if kube_rn_apiserver_relay_healthy; then health=ok; else health=unhealthy; rc=1; fi
+    else
+        pid=-; health=stopped; rc=1
+    fi
+    printf '%-20s %-8s %-6s %s\n' real-node-api-relay "$pid" "$KUBE_APISERVER_PORT" "$health"
     if kube_rn_node_ready; then
         printf 'node %s Ready (real)\n' "$KUBE_RN_NODE"
     else
