@@ -14,6 +14,7 @@
 #include "kube/access.hpp"
 #include "kube/client.hpp"
 #include "kube/logs.hpp"
+#include "kube/validate.hpp"
 #include "kube/watch.hpp"
 #include "log/log.hpp"
 #include "log/redactor.hpp"
@@ -72,6 +73,11 @@ SubmissionInput submission_input(const settings::Values& v) {
   conf("spark_namespace", "spark.kubernetes.namespace");
   conf("image", "spark.kubernetes.container.image");
   conf("service_account", "spark.kubernetes.authenticate.driver.serviceAccountName");
+  // Spark's driver puts spark.kubernetes.node.selector.* on its own pod and
+  // on every executor pod it creates, so one conf per label covers both.
+  if (v.has("node_selector"))
+    for (const auto& [key, value] : v.map("node_selector").items())
+      in.first_class_confs["spark.kubernetes.node.selector." + key] = kube::validate::scalar_text(value);
   return in;
 }
 

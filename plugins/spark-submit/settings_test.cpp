@@ -34,5 +34,15 @@ TEST(SparkSubmitSettings, InvalidValuesAreSettingsErrorsNamingTheSetting) {
   EXPECT_NE(e[0].find("setting kubeconfig"), std::string::npos) << e[0];
 }
 
+TEST(SparkSubmitSettings, NodeSelectorKeysAndValuesAreLabels) {
+  EXPECT_TRUE(errors({{"PLUGIN_NODE_SELECTOR", R"({"disktype":"ssd","example.com/tier":"2"})"}}).empty());
+  auto e = errors({{"PLUGIN_NODE_SELECTOR", R"({"bad key!":"ssd"})"}});
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_NE(e[0].find("node_selector"), std::string::npos) << e[0];
+  e = errors({{"PLUGIN_NODE_SELECTOR", R"({"disktype":"not a label value"})"}});
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_NE(e[0].find("node_selector"), std::string::npos) << e[0];
+}
+
 }  // namespace
 }  // namespace sg::spark_submit
