@@ -803,7 +803,7 @@ kube_real_node_status() {
     else
         pid=-; health=stopped; rc=1
     fi
-    printf '%-20s %-8s %-6s %s\n' real-node-api-relay "$pid" "$KUBE_APISERVER_PORT" "$health"
+    printf '%-20s %-8s %-6s %s\n' real-node-api-relay "$pid" "$KUBE_RN_API_RELAY_PORT" "$health"
     if kube_rn_node_ready; then
         printf 'node %s Ready (real)\n' "$KUBE_RN_NODE"
     else

@@ -12,6 +12,9 @@ KUBE_RN_SPARK_PACKAGES=openjdk-17-jdk-headless,tini,bash,git,ca-certificates
 # The driver's service account, in this namespace.
 KUBE_RN_SPARK_NAMESPACE=default
 KUBE_RN_SPARK_SA=spotguide-spark
+# The relay's port on the node IP: a port of its own, because the API
+# server's restart checks that its port is free on every address.
+KUBE_RN_API_RELAY_PORT="${SPOTGUIDE_KUBE_REAL_NODE_API_PORT:-16453}"
 
 # The pyspark wheel's Spark home, installed by the spark peer if missing.
 kube_rn_spark_home() {
@@ -99,7 +102,7 @@ kube_rn_import_spark_image() {
 # certificate names the node IP too (scripts/lib/kube.sh).
 kube_rn_apiserver_relay_healthy() {
     # Verified with the cluster CA: this also proves the certificate names the address.
-    sg_http_ok "https://${KUBE_RN_NODE_IP}:${KUBE_APISERVER_PORT}/readyz" --cacert "${KUBE_PKI}/ca.crt"
+    sg_http_ok "https://${KUBE_RN_NODE_IP}:${KUBE_RN_API_RELAY_PORT}/readyz" --cacert "${KUBE_PKI}/ca.crt"
 }
 
 kube_rn_start_apiserver_relay() {
@@ -108,7 +111,7 @@ kube_rn_start_apiserver_relay() {
     openssl x509 -in "${KUBE_PKI}/apiserver.crt" -noout -ext subjectAltName 2>/dev/null | grep -qF "IP Address:${KUBE_RN_NODE_IP}" ||
         sg_die "the API server's certificate does not name the real node's address ${KUBE_RN_NODE_IP}: this kube env predates it; restart it (scripts/testenv kube down, then up --real-node)"
     sg_start_daemon real-node-apiserver-relay "$(kube_rn_pidfile apiserver-relay)" "$(kube_rn_logfile apiserver-relay)" \
-        socat "TCP-LISTEN:${KUBE_APISERVER_PORT},bind=${KUBE_RN_NODE_IP},reuseaddr,fork" "TCP:127.0.0.1:${KUBE_APISERVER_PORT}"
+        socat "TCP-LISTEN:${KUBE_RN_API_RELAY_PORT},bind=${KUBE_RN_NODE_IP},reuseaddr,fork" "TCP:127.0.0.1:${KUBE_APISERVER_PORT}"
     sg_wait_daemon real-node-apiserver-relay "$(kube_rn_pidfile apiserver-relay)" "$(kube_rn_logfile apiserver-relay)" 20 \
         kube_rn_apiserver_relay_healthy || sg_die "the API server relay on ${KUBE_RN_NODE_IP} did not start"
 }
@@ -149,7 +152,7 @@ YAML
 # share the node's two cores, and the node selector. Tolerations have no
 # Spark conf: give them with the plugin's `tolerations` setting.
 kube_rn_spark_configs_json() {
-    jq -cn --arg master "https://${KUBE_RN_NODE_IP}:${KUBE_APISERVER_PORT}" --arg sa "$KUBE_RN_SPARK_SA" '{
+    jq -cn --arg master "https://${KUBE_RN_NODE_IP}:${KUBE_RN_API_RELAY_PORT}" --arg sa "$KUBE_RN_SPARK_SA" '{
         "spark.kubernetes.driver.master": $master,
         "spark.kubernetes.authenticate.driver.serviceAccountName": $sa,
         "spark.kubernetes.container.image.pullPolicy": "Never",
